@@ -1,0 +1,170 @@
+"""The ``negsim`` command line.
+
+Every subcommand prints readable text by default and JSON with ``--json``. Mistakes in
+the user's input (a missing file, a malformed game or scenario, an unknown name) print
+one line and exit with status 2; a failed check exits with 1; success exits with 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from negsim.errors import NegsimError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK = 0
+EXIT_FAILED_CHECK = 1
+EXIT_BAD_INPUT = 2
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _command(name: str):
+    def register(func: Callable[[argparse.Namespace], int]):
+        _COMMANDS[name] = func
+        return func
+
+    return register
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (NaN and infinity as null)."""
+    print(json.dumps(_jsonable(data), indent=2))
+
+
+def _jsonable(value: Any) -> Any:
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return _jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# ---------------------------------------------------------------------------- info
+@_command("info")
+def _cmd_info(args: argparse.Namespace) -> int:
+    from negsim.io import load_game
+
+    game = load_game(args.game)
+    summary = game.summary()
+    if args.json:
+        print_json(summary)
+        return EXIT_OK
+    rows = [(k.replace("_", " "), v) for k, v in summary.items() if v not in (None, "")]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
+        print(f"{key:<{width}}  {value}")
+    return EXIT_OK
+
+
+@_command("games")
+def _cmd_games(args: argparse.Namespace) -> int:
+    from negsim.games import library
+
+    table = library.names()
+    if args.json:
+        print_json(table)
+        return EXIT_OK
+    width = max(len(k) for k in table)
+    for name, desc in table.items():
+        print(f"{name:<{width}}  {desc}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``negsim`` command (all subcommands)."""
+    parser = _Parser(
+        prog="negsim",
+        description=(
+            "Game-theoretic models of negotiations: solve games and the scenarios of the "
+            "2025 Russia-Ukraine ceasefire talks."
+        ),
+        epilog="Exit status: 0 success, 1 a check or expectation failed, 2 bad input.",
+    )
+    from negsim import __version__
+
+    parser.add_argument("--version", action="version", version=f"negsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "info",
+        help="print the size of a game",
+        description=(
+            "Print the size of a game: players, histories (all nodes), terminals, "
+            "information sets and sequences per player."
+        ),
+    )
+    p.add_argument("game", metavar="GAME", help="a .efg or .nfg file, or a library game name (see `negsim games`)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = sub.add_parser(
+        "games",
+        help="list the library's standard games",
+        description="List the standard games that GAME arguments accept by name.",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``negsim`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return _COMMANDS[args.command](args)
+    except NegsimError as exc:
+        print(f"negsim {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except FileNotFoundError as exc:
+        print(f"negsim {args.command}: error: {exc.filename}: no such file", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except IsADirectoryError as exc:
+        print(f"negsim {args.command}: error: {exc.filename}: is a directory", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PermissionError as exc:
+        print(f"negsim {args.command}: error: {exc.filename}: permission denied", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"negsim {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _entry() -> None:  # pragma: no cover - console script
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _entry()

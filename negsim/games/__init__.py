@@ -1,0 +1,25 @@
+"""Game data model: normal-form and extensive-form games, builders, conversions."""
+
+from negsim.games.builder import GameBuilder, Node, game_from_tree
+from negsim.games.extensive import (
+    CHANCE,
+    DECISION,
+    TERMINAL,
+    ExtensiveFormGame,
+    Infosets,
+    SequenceForm,
+)
+from negsim.games.normal import NormalFormGame
+
+__all__ = [
+    "CHANCE",
+    "DECISION",
+    "TERMINAL",
+    "ExtensiveFormGame",
+    "GameBuilder",
+    "Infosets",
+    "Node",
+    "NormalFormGame",
+    "SequenceForm",
+    "game_from_tree",
+]

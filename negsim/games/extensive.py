@@ -1,0 +1,932 @@
+"""The extensive-form game as flat numpy arrays, and its sequence-form view.
+
+An :class:`ExtensiveFormGame` stores a game tree without node objects. Nodes are numbered
+in breadth-first order, so every depth level is a contiguous slice and the children of a
+node are contiguous (``first_child[h] .. first_child[h] + num_children[h]``). Per node the
+game keeps its parent, kind (decision, chance or terminal), acting player, information
+set, the index of the action that leads to it, and the probability chance gives to that
+action. Terminal payoffs are one ``float64`` array ``[T, n_players]``.
+
+The **sequence-form view** (:attr:`ExtensiveFormGame.sequence_form`) is computed once and
+cached. A *sequence* of player ``p`` is one action at one of ``p``'s information sets;
+sequence 0 of every player is the empty sequence and the real ones are numbered
+``1 .. S_p`` in order of information set and action. For every terminal ``z`` the view
+holds its chance reach ``c[z]`` and, for each player, ``p``'s last sequence on the path to
+``z``; for every player the *treeplex*: each information set's parent sequence and its
+range of sequences, grouped by depth. With perfect recall this is all that CFR, best
+response and the sequence-form LP need (von Stengel 1996; Koller, Megiddo & von Stengel
+1994).
+
+A *batch* of games shares the tree and differs in payoffs ``[B, T, n]`` and chance
+probabilities ``[B, N]``; see :meth:`ExtensiveFormGame.with_batch`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from negsim.errors import GameError
+
+__all__ = [
+    "DECISION",
+    "CHANCE",
+    "TERMINAL",
+    "MAX_NODES",
+    "PROBABILITY_TOLERANCE",
+    "Infosets",
+    "SequenceForm",
+    "ExtensiveFormGame",
+]
+
+DECISION: int = 0
+"""Node kind of a node where a player moves."""
+CHANCE: int = 1
+"""Node kind of a node where chance moves."""
+TERMINAL: int = 2
+"""Node kind of a leaf, which has payoffs."""
+
+MAX_NODES: int = 20_000_000
+"""The largest tree (number of nodes) that builders, readers and compilers will create."""
+
+PROBABILITY_TOLERANCE: float = 1e-9
+"""How far the chance probabilities at a node may sum from 1 before a game is refused."""
+
+_KIND_NAMES = {DECISION: "decision", CHANCE: "chance", TERMINAL: "terminal"}
+
+
+def _frozen(array: Any, dtype: Any) -> np.ndarray:
+    out = np.array(array, dtype=dtype, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Infosets:
+    """A table of information sets (decision or chance).
+
+    Attributes
+    ----------
+    player : ndarray of int, shape (I,)
+        The player who moves at each information set (``-1`` for chance).
+    number : ndarray of int, shape (I,)
+        The information set's 1-based number among its player's information sets, as in
+        a Gambit ``.efg`` file.
+    labels : tuple of str
+        A label for each information set (may be empty strings).
+    actions : tuple of tuple of str
+        The action labels at each information set.
+    """
+
+    player: np.ndarray
+    number: np.ndarray
+    labels: tuple[str, ...]
+    actions: tuple[tuple[str, ...], ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "player", _frozen(self.player, np.int64))
+        object.__setattr__(self, "number", _frozen(self.number, np.int64))
+        object.__setattr__(self, "labels", tuple(str(x) for x in self.labels))
+        object.__setattr__(
+            self, "actions", tuple(tuple(str(a) for a in acts) for acts in self.actions)
+        )
+        count = len(self.player)
+        if not (len(self.number) == len(self.labels) == len(self.actions) == count):
+            raise GameError("information set table: player, number, labels and actions differ in length")
+        if any(len(acts) == 0 for acts in self.actions):
+            raise GameError("an information set has no actions")
+
+    def __len__(self) -> int:
+        return len(self.player)
+
+    @cached_property
+    def num_actions(self) -> np.ndarray:
+        """Number of actions at each information set, ``int64[I]``."""
+        return _frozen([len(a) for a in self.actions], np.int64)
+
+    @classmethod
+    def empty(cls) -> Infosets:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), (), ())
+
+
+@dataclass(frozen=True, eq=False)
+class SequenceForm:
+    """The sequence-form view of an extensive game with perfect recall.
+
+    All per-player arrays are indexed by the player's *local* numbering: information set
+    ``i`` of player ``p`` is ``game.player_infosets(p)[i]``; sequence 0 is the empty
+    sequence and sequences ``1 .. S_p`` are ``(information set, action)`` pairs ordered
+    by information set, then action.
+
+    Attributes
+    ----------
+    num_sequences : tuple of int
+        ``S_p`` for each player, not counting the empty sequence.
+    infoset_offset : tuple of int
+        Global index of each player's first information set.
+    sequence_start : tuple of ndarray
+        For each player, ``int64[I_p + 1]``: the first sequence of each information set;
+        the last entry is ``S_p + 1``. Sequences of infoset ``i`` are
+        ``sequence_start[i] .. sequence_start[i + 1] - 1``.
+    sequence_infoset : tuple of ndarray
+        For each player, ``int64[S_p + 1]``: the local information set of each sequence
+        (``-1`` for the empty sequence).
+    infoset_parent : tuple of ndarray
+        For each player, ``int64[I_p]``: the player's own sequence that leads to each
+        information set (``0`` = empty sequence).
+    infoset_depth : tuple of ndarray
+        For each player, ``int64[I_p]``: depth of each information set in the treeplex.
+    levels : tuple of tuple of ndarray
+        For each player, the local information sets at treeplex depth 0, 1, ...
+    last_sequence : ndarray of int, shape (n, T)
+        ``last_sequence[p, z]``: player ``p``'s last sequence on the path to terminal ``z``.
+    chance_reach : ndarray, shape (T,) or (B, T)
+        Product of chance probabilities on the path to each terminal.
+    payoffs : ndarray, shape (T, n) or (B, T, n)
+        The game's terminal payoffs.
+    """
+
+    num_sequences: tuple[int, ...]
+    infoset_offset: tuple[int, ...]
+    sequence_start: tuple[np.ndarray, ...]
+    sequence_infoset: tuple[np.ndarray, ...]
+    infoset_parent: tuple[np.ndarray, ...]
+    infoset_depth: tuple[np.ndarray, ...]
+    levels: tuple[tuple[np.ndarray, ...], ...]
+    last_sequence: np.ndarray
+    chance_reach: np.ndarray
+    payoffs: np.ndarray
+
+    @property
+    def num_players(self) -> int:
+        return len(self.num_sequences)
+
+    @property
+    def num_infosets(self) -> tuple[int, ...]:
+        return tuple(len(p) for p in self.infoset_parent)
+
+    def sequence_labels(self, game: ExtensiveFormGame, player: int) -> list[str]:
+        """Readable labels ``"infoset label: action"`` of a player's sequences (0 = empty)."""
+        labels = ["(empty)"]
+        offset = self.infoset_offset[player]
+        for i in range(self.num_infosets[player]):
+            g = offset + i
+            name = game.infosets.labels[g] or f"infoset {int(game.infosets.number[g])}"
+            labels.extend(f"{name}: {a}" for a in game.infosets.actions[g])
+        return labels
+
+
+class ExtensiveFormGame:
+    """An immutable extensive-form game stored as flat arrays in breadth-first order.
+
+    Games are normally made with :class:`negsim.games.GameBuilder`, read with
+    :func:`negsim.read_efg`, or taken from :mod:`negsim.games.library`. The constructor
+    takes the arrays directly and validates them.
+
+    Parameters
+    ----------
+    players : sequence of str
+        Player names; player ``p`` is ``players[p]``.
+    parent : array of int, shape (N,)
+        Parent of every node in breadth-first order; ``parent[0] == -1`` (the root) and
+        ``parent`` is non-decreasing.
+    kind : array of int, shape (N,)
+        :data:`DECISION`, :data:`CHANCE` or :data:`TERMINAL` for each node.
+    player : array of int, shape (N,)
+        Acting player at decision nodes; ``-1`` elsewhere.
+    infoset : array of int, shape (N,)
+        Index into ``infosets`` for decision nodes, into ``chance_infosets`` for chance
+        nodes, ``-1`` for terminals.
+    chance_prob : array of float, shape (N,) or (B, N)
+        Probability of the edge into each node when its parent is a chance node; ``1``
+        for other nodes.
+    payoffs : array of float, shape (T, n) or (B, T, n)
+        Payoffs at the terminals, in breadth-first order of the terminals.
+    infosets : Infosets
+        Decision information sets, ordered by player (all of player 0's first).
+    chance_infosets : Infosets, optional
+        Chance information sets (default: none, which needs no chance nodes).
+    node_labels : sequence of str, optional
+        A label per node (default empty).
+    outcomes : tuple (labels, payoffs[K, n], node_outcome[N]), optional
+        Gambit outcomes attached to nodes; kept only so that files round-trip. When given,
+        the payoffs of a terminal must equal the sum of the outcomes on its path.
+    title, comment : str, optional
+        Free text, as in a Gambit file.
+
+    Raises
+    ------
+    GameError
+        If the arrays do not describe a valid game.
+
+    Examples
+    --------
+    >>> from negsim.games import library
+    >>> game = library.kuhn_poker()
+    >>> game.num_nodes, game.num_terminals, game.num_infosets, game.num_sequences
+    (58, 30, (6, 6), (12, 12))
+    """
+
+    __slots__ = (
+        "players",
+        "parent",
+        "kind",
+        "player",
+        "infoset",
+        "action",
+        "first_child",
+        "num_children",
+        "depth",
+        "level_offsets",
+        "chance_prob",
+        "payoffs",
+        "terminals",
+        "terminal_index",
+        "infosets",
+        "chance_infosets",
+        "node_labels",
+        "outcomes",
+        "title",
+        "comment",
+        "__dict__",
+    )
+
+    def __init__(
+        self,
+        players: Any,
+        *,
+        parent: Any,
+        kind: Any,
+        player: Any,
+        infoset: Any,
+        chance_prob: Any,
+        payoffs: Any,
+        infosets: Infosets,
+        chance_infosets: Infosets | None = None,
+        node_labels: Any = None,
+        outcomes: tuple[tuple[str, ...], Any, Any] | None = None,
+        title: str = "",
+        comment: str = "",
+        _validated_structure: ExtensiveFormGame | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "players", tuple(str(p) for p in players))
+        set_(self, "title", str(title))
+        set_(self, "comment", str(comment))
+        n_players = len(self.players)
+        if n_players < 1:
+            raise GameError("a game needs at least one player")
+        if len(set(self.players)) != n_players:
+            raise GameError(f"player names must be unique, got {list(self.players)}")
+        if chance_infosets is None:
+            chance_infosets = Infosets.empty()
+        set_(self, "infosets", infosets)
+        set_(self, "chance_infosets", chance_infosets)
+
+        if _validated_structure is not None:
+            src = _validated_structure
+            for name in (
+                "parent",
+                "kind",
+                "player",
+                "infoset",
+                "action",
+                "first_child",
+                "num_children",
+                "depth",
+                "level_offsets",
+                "terminals",
+                "terminal_index",
+                "node_labels",
+            ):
+                set_(self, name, getattr(src, name))
+            for name in ("_structure_cache",):
+                if name in src.__dict__:
+                    self.__dict__[name] = src.__dict__[name]
+        else:
+            self._set_structure(parent, kind, player, infoset, node_labels)
+
+        num_nodes = len(self.parent)
+        # chance probabilities
+        chance_prob = np.array(chance_prob, dtype=np.float64, copy=True)
+        if chance_prob.shape[-1:] != (num_nodes,) or chance_prob.ndim not in (1, 2):
+            raise GameError(
+                f"chance probabilities must have shape (N,) or (B, N) with N = {num_nodes}, "
+                f"got {chance_prob.shape}"
+            )
+        payoffs = np.array(payoffs, dtype=np.float64, copy=True)
+        num_terminals = len(self.terminals)
+        if payoffs.ndim not in (2, 3) or payoffs.shape[-2:] != (num_terminals, n_players):
+            raise GameError(
+                f"payoffs must have shape (T, n) or (B, T, n) with T = {num_terminals} and "
+                f"n = {n_players}, got {payoffs.shape}"
+            )
+        if chance_prob.ndim == 2 and payoffs.ndim == 3 and chance_prob.shape[0] != payoffs.shape[0]:
+            raise GameError(
+                f"batch sizes of payoffs ({payoffs.shape[0]}) and chance probabilities "
+                f"({chance_prob.shape[0]}) differ"
+            )
+        self._check_chance(chance_prob)
+        self._check_payoffs(payoffs)
+        chance_prob.setflags(write=False)
+        payoffs.setflags(write=False)
+        set_(self, "chance_prob", chance_prob)
+        set_(self, "payoffs", payoffs)
+
+        if outcomes is not None:
+            labels, values, node_outcome = outcomes
+            values = _frozen(values, np.float64).reshape(-1, n_players)
+            node_outcome = _frozen(node_outcome, np.int64)
+            if len(labels) != len(values) or node_outcome.shape != (num_nodes,):
+                raise GameError("outcome table does not match the tree")
+            if np.any((node_outcome < -1) | (node_outcome >= len(values))):
+                raise GameError("a node refers to an outcome that does not exist")
+            outcomes = (tuple(str(x) for x in labels), values, node_outcome)
+        set_(self, "outcomes", outcomes)
+
+    # ------------------------------------------------------------------ structure
+    def _set_structure(self, parent, kind, player, infoset, node_labels) -> None:
+        set_ = object.__setattr__
+        parent = _frozen(parent, np.int64)
+        num_nodes = parent.shape[0] if parent.ndim == 1 else -1
+        if parent.ndim != 1 or num_nodes == 0:
+            raise GameError("a game needs a one-dimensional, non-empty parent array")
+        if num_nodes > MAX_NODES:
+            raise GameError(f"the tree has {num_nodes:,} nodes, over the limit of {MAX_NODES:,}")
+        kind = _frozen(kind, np.int8)
+        player = _frozen(player, np.int64)
+        infoset = _frozen(infoset, np.int64)
+        for name, arr in (("kind", kind), ("player", player), ("infoset", infoset)):
+            if arr.shape != (num_nodes,):
+                raise GameError(f"{name} must have shape ({num_nodes},), got {arr.shape}")
+        if parent[0] != -1:
+            raise GameError("node 0 must be the root (parent -1)")
+        rest = parent[1:]
+        if num_nodes > 1 and (
+            np.any(rest < 0) or np.any(rest >= np.arange(1, num_nodes)) or np.any(np.diff(rest) < 0)
+        ):
+            raise GameError("nodes are not in breadth-first order (parents must be earlier and non-decreasing)")
+        if np.any((kind < 0) | (kind > 2)):
+            raise GameError("node kinds must be 0 (decision), 1 (chance) or 2 (terminal)")
+
+        num_children = np.bincount(rest, minlength=num_nodes).astype(np.int64)
+        first_child = np.zeros(num_nodes, np.int64)
+        first_child[:] = 1 + np.concatenate(([0], np.cumsum(num_children)[:-1]))
+        action = np.full(num_nodes, -1, np.int64)
+        action[1:] = np.arange(1, num_nodes) - first_child[rest]
+
+        is_terminal = kind == TERMINAL
+        bad = np.flatnonzero(is_terminal != (num_children == 0))
+        if bad.size:
+            h = int(bad[0])
+            what = "has children" if is_terminal[h] else "has no children"
+            raise GameError(f"node {h} ({_KIND_NAMES[int(kind[h])]}) {what}")
+
+        # with non-decreasing parents, the children of level d are one contiguous block
+        level_offsets = [0, 1]
+        while level_offsets[-1] < num_nodes:
+            lo, hi = level_offsets[-2], level_offsets[-1]
+            start = int(np.searchsorted(parent, lo, side="left"))
+            end = int(np.searchsorted(parent, hi, side="left"))
+            if start != hi or end <= hi:
+                raise GameError("nodes are not in breadth-first order")
+            level_offsets.append(end)
+        depth = np.repeat(np.arange(len(level_offsets) - 1), np.diff(level_offsets))
+
+        decision = np.flatnonzero(kind == DECISION)
+        chance = np.flatnonzero(kind == CHANCE)
+        n_players = len(self.players)
+        infosets, chance_infosets = self.infosets, self.chance_infosets
+        if np.any(np.diff(infosets.player) < 0):
+            raise GameError("information sets must be ordered by player")
+        if np.any((infosets.player < 0) | (infosets.player >= n_players)):
+            raise GameError("an information set belongs to a player that does not exist")
+        if decision.size:
+            pl, iset = player[decision], infoset[decision]
+            bad = np.flatnonzero((pl < 0) | (pl >= n_players))
+            if bad.size:
+                raise GameError(f"decision node {int(decision[bad[0]])} has no valid player")
+            bad = np.flatnonzero((iset < 0) | (iset >= len(infosets)))
+            if bad.size:
+                raise GameError(f"decision node {int(decision[bad[0]])} has no valid information set")
+            bad = np.flatnonzero(infosets.player[iset] != pl)
+            if bad.size:
+                h = int(decision[bad[0]])
+                raise GameError(
+                    f"information set {self._infoset_name(int(infoset[h]))} mixes players: node {h} "
+                    f"belongs to {self.players[int(player[h])]}"
+                )
+            bad = np.flatnonzero(infosets.num_actions[iset] != num_children[decision])
+            if bad.size:
+                h = int(decision[bad[0]])
+                raise GameError(
+                    f"information set {self._infoset_name(int(infoset[h]))} has "
+                    f"{int(infosets.num_actions[infoset[h]])} actions but node {h} has "
+                    f"{int(num_children[h])} children"
+                )
+        if chance.size:
+            iset = infoset[chance]
+            bad = np.flatnonzero((iset < 0) | (iset >= len(chance_infosets)))
+            if bad.size:
+                raise GameError(f"chance node {int(chance[bad[0]])} has no valid chance information set")
+            bad = np.flatnonzero(chance_infosets.num_actions[iset] != num_children[chance])
+            if bad.size:
+                h = int(chance[bad[0]])
+                raise GameError(f"chance node {h} has a different number of actions than its information set")
+        bad = np.flatnonzero((kind != DECISION) & (player != -1))
+        if bad.size:
+            raise GameError(f"node {int(bad[0])} is not a decision node but names a player")
+
+        terminals = np.flatnonzero(is_terminal)
+        terminal_index = np.full(num_nodes, -1, np.int64)
+        terminal_index[terminals] = np.arange(terminals.size)
+        if node_labels is None:
+            node_labels = ("",) * num_nodes
+        else:
+            node_labels = tuple(str(x) for x in node_labels)
+            if len(node_labels) != num_nodes:
+                raise GameError("node_labels must have one label per node")
+        for name, value in (
+            ("parent", parent),
+            ("kind", kind),
+            ("player", player),
+            ("infoset", infoset),
+            ("action", _frozen(action, np.int64)),
+            ("first_child", _frozen(first_child, np.int64)),
+            ("num_children", _frozen(num_children, np.int64)),
+            ("depth", _frozen(depth, np.int64)),
+            ("level_offsets", _frozen(level_offsets, np.int64)),
+            ("terminals", _frozen(terminals, np.int64)),
+            ("terminal_index", _frozen(terminal_index, np.int64)),
+            ("node_labels", node_labels),
+        ):
+            set_(self, name, value)
+
+    def _infoset_name(self, i: int) -> str:
+        label = self.infosets.labels[i]
+        p = int(self.infosets.player[i])
+        number = int(self.infosets.number[i])
+        name = f"{number} of {self.players[p]}" if 0 <= p < len(self.players) else str(i)
+        return f"{name} ({label!r})" if label else name
+
+    def _check_chance(self, chance_prob: np.ndarray) -> None:
+        if not np.all(np.isfinite(chance_prob)):
+            raise GameError("chance probabilities must be finite numbers (found NaN or infinity)")
+        chance_nodes = np.flatnonzero(self.kind == CHANCE)
+        is_chance_edge = np.zeros(len(self.parent), bool)
+        is_chance_edge[1:] = self.kind[self.parent[1:]] == CHANCE
+        other = chance_prob[..., ~is_chance_edge]
+        if other.size and np.any(other != 1.0):
+            raise GameError("chance probabilities must be 1 on edges that do not leave a chance node")
+        if not chance_nodes.size:
+            return
+        edges = np.flatnonzero(is_chance_edge)
+        probs = chance_prob[..., edges]
+        bad = np.flatnonzero(np.any(probs.reshape(-1, edges.size) < 0, axis=0))
+        if bad.size:
+            h = int(edges[bad[0]])
+            raise GameError(
+                f"chance node {int(self.parent[h])}: probability of action "
+                f"{self._chance_action_name(h)} is negative"
+            )
+        starts = self.first_child[chance_nodes]
+        sums = _segment_sum_children(chance_prob, starts, self.num_children[chance_nodes])
+        off = np.abs(sums - 1.0) > PROBABILITY_TOLERANCE
+        if np.any(off):
+            col = int(np.flatnonzero(off.reshape(-1, chance_nodes.size).any(axis=0))[0])
+            total = float(np.atleast_2d(sums)[np.atleast_2d(off)[:, col].argmax(), col])
+            raise GameError(
+                f"chance probabilities at node {int(chance_nodes[col])} sum to {total!r}, not 1"
+            )
+        # nodes of one chance information set must agree on probabilities
+        iset = self.infoset[chance_nodes]
+        if len(np.unique(iset)) < iset.size:
+            width = self.num_children[chance_nodes]
+            first = np.full(len(self.chance_infosets), -1, np.int64)
+            first[iset[::-1]] = chance_nodes[::-1]
+            rep = first[iset]
+            idx_node = np.repeat(starts, width) + _ranges(width)
+            idx_rep = np.repeat(self.first_child[rep], width) + _ranges(width)
+            if np.any(np.abs(chance_prob[..., idx_node] - chance_prob[..., idx_rep]) > PROBABILITY_TOLERANCE):
+                raise GameError("nodes of one chance information set have different probabilities")
+
+    def _chance_action_name(self, node: int) -> str:
+        par = int(self.parent[node])
+        acts = self.chance_infosets.actions[int(self.infoset[par])]
+        a = int(node - self.first_child[par])
+        return repr(acts[a]) if acts[a] else str(a)
+
+    def _check_payoffs(self, payoffs: np.ndarray) -> None:
+        if not np.all(np.isfinite(payoffs)):
+            flat = np.argwhere(~np.isfinite(payoffs))[0]
+            z, p = int(flat[-2]), int(flat[-1])
+            raise GameError(
+                f"payoff of {self.players[p]} at terminal node {int(self.terminals[z])} is "
+                f"{payoffs[tuple(flat)]!r}; payoffs must be finite"
+            )
+
+    # ------------------------------------------------------------------ basic facts
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("ExtensiveFormGame is immutable")
+
+    def __repr__(self) -> str:
+        batch = f", batch={self.batch_size}" if self.batch_size is not None else ""
+        title = f"{self.title!r}, " if self.title else ""
+        return (
+            f"ExtensiveFormGame({title}players={list(self.players)}, nodes={self.num_nodes}, "
+            f"terminals={self.num_terminals}, infosets={list(self.num_infosets)}{batch})"
+        )
+
+    @property
+    def num_players(self) -> int:
+        """Number of players (chance not counted)."""
+        return len(self.players)
+
+    @property
+    def num_nodes(self) -> int:
+        """Number of nodes (histories), terminals included."""
+        return len(self.parent)
+
+    @property
+    def num_terminals(self) -> int:
+        """Number of terminal nodes ``T``."""
+        return len(self.terminals)
+
+    @property
+    def batch_size(self) -> int | None:
+        """``B`` for a batch of games, ``None`` for a single game."""
+        if self.payoffs.ndim == 3:
+            return self.payoffs.shape[0]
+        if self.chance_prob.ndim == 2:
+            return self.chance_prob.shape[0]
+        return None
+
+    @cached_property
+    def num_infosets(self) -> tuple[int, ...]:
+        """Number of decision information sets of each player."""
+        return tuple(int(c) for c in np.bincount(self.infosets.player, minlength=self.num_players))
+
+    @cached_property
+    def infoset_offset(self) -> tuple[int, ...]:
+        """Global index of the first information set of each player."""
+        return tuple(int(c) for c in np.concatenate(([0], np.cumsum(self.num_infosets)[:-1])))
+
+    def player_infosets(self, player: int) -> np.ndarray:
+        """Global indices of one player's information sets, in local order."""
+        start = self.infoset_offset[player]
+        return np.arange(start, start + self.num_infosets[player])
+
+    @cached_property
+    def num_sequences(self) -> tuple[int, ...]:
+        """Number of sequences of each player, not counting the empty sequence."""
+        counts = np.bincount(
+            self.infosets.player, weights=self.infosets.num_actions, minlength=self.num_players
+        )
+        return tuple(int(c) for c in counts)
+
+    def player_index(self, player: int | str) -> int:
+        """The index of a player given by index or by name.
+
+        Raises
+        ------
+        GameError
+            If there is no such player.
+        """
+        if isinstance(player, str):
+            if player not in self.players:
+                raise GameError(f"no player named {player!r}; players are {list(self.players)}")
+            return self.players.index(player)
+        p = int(player)
+        if not 0 <= p < self.num_players:
+            raise GameError(f"no player {p}; the game has {self.num_players}")
+        return p
+
+    @cached_property
+    def is_perfect_information(self) -> bool:
+        """True if every decision information set holds exactly one node."""
+        decision = self.infoset[self.kind == DECISION]
+        return bool(np.bincount(decision, minlength=len(self.infosets)).max(initial=0) <= 1)
+
+    def is_constant_sum(self, tol: float = 1e-9) -> bool:
+        """True if the players' payoffs add up to the same number at every terminal."""
+        if self.num_terminals == 0:
+            return True
+        total = self.payoffs.sum(axis=-1)
+        return bool(np.all(np.abs(total - total[..., :1]) <= tol * max(1.0, np.abs(total).max())))
+
+    def is_zero_sum(self, tol: float = 1e-9) -> bool:
+        """True if the players' payoffs add up to zero at every terminal."""
+        total = self.payoffs.sum(axis=-1)
+        scale = max(1.0, float(np.abs(self.payoffs).max(initial=0.0)))
+        return bool(np.all(np.abs(total) <= tol * scale))
+
+    @property
+    def has_perfect_recall(self) -> bool:
+        """True if every player always remembers their own earlier information sets and actions."""
+        return self._recall_violation is None
+
+    # ------------------------------------------------------------------ batch
+    def with_batch(self, payoffs: Any = None, chance_prob: Any = None) -> ExtensiveFormGame:
+        """The same tree with new (possibly batched) payoffs and chance probabilities.
+
+        Parameters
+        ----------
+        payoffs : array_like, shape (T, n) or (B, T, n), optional
+            New terminal payoffs (default: keep the current ones).
+        chance_prob : array_like, shape (N,) or (B, N), optional
+            New edge probabilities (default: keep the current ones).
+
+        Returns
+        -------
+        ExtensiveFormGame
+            A game sharing this one's structure; ``batch_size`` is ``B`` when either
+            argument has a batch axis.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from negsim.games import library
+        >>> kuhn = library.kuhn_poker()
+        >>> batch = kuhn.with_batch(payoffs=np.stack([kuhn.payoffs, 2 * kuhn.payoffs]))
+        >>> batch.batch_size
+        2
+        """
+        payoffs = self.payoffs if payoffs is None else payoffs
+        chance_prob = self.chance_prob if chance_prob is None else chance_prob
+        return ExtensiveFormGame(
+            self.players,
+            parent=None,
+            kind=None,
+            player=None,
+            infoset=None,
+            chance_prob=chance_prob,
+            payoffs=payoffs,
+            infosets=self.infosets,
+            chance_infosets=self.chance_infosets,
+            title=self.title,
+            comment=self.comment,
+            _validated_structure=self,
+        )
+
+    def batch_item(self, index: int) -> ExtensiveFormGame:
+        """Game ``index`` of a batch, as a single game."""
+        if self.batch_size is None:
+            raise GameError("this game is not a batch")
+        payoffs = self.payoffs[index] if self.payoffs.ndim == 3 else self.payoffs
+        chance = self.chance_prob[index] if self.chance_prob.ndim == 2 else self.chance_prob
+        return self.with_batch(payoffs, chance)
+
+    # ------------------------------------------------------------------ sequence form
+    @cached_property
+    def _node_last_sequences(self) -> np.ndarray:
+        """``int64[n, N]``: each player's last sequence on the path to each node."""
+        n_players, num_nodes = self.num_players, self.num_nodes
+        seq_start = np.zeros(len(self.infosets), np.int64)
+        for p in range(n_players):
+            isets = self.player_infosets(p)
+            counts = self.infosets.num_actions[isets]
+            seq_start[isets] = 1 + np.concatenate(([0], np.cumsum(counts)[:-1]))
+        last = np.zeros((n_players, num_nodes), np.int64)
+        offs = self.level_offsets
+        for d in range(1, len(offs) - 1):
+            lo, hi = int(offs[d]), int(offs[d + 1])
+            par = self.parent[lo:hi]
+            last[:, lo:hi] = last[:, par]
+            moved = self.kind[par] == DECISION
+            if np.any(moved):
+                cols = np.arange(lo, hi)[moved]
+                par_m = par[moved]
+                last[self.player[par_m], cols] = seq_start[self.infoset[par_m]] + self.action[cols]
+        return last
+
+    @cached_property
+    def _recall_violation(self) -> str | None:
+        last = self._node_last_sequences
+        decision = np.flatnonzero(self.kind == DECISION)
+        if decision.size == 0:
+            return None
+        mine = last[self.player[decision], decision]
+        first = np.full(len(self.infosets), -1, np.int64)
+        iset = self.infoset[decision]
+        first[iset[::-1]] = decision[::-1]
+        ref = last[self.player[decision], first[iset]]
+        bad = np.flatnonzero(mine != ref)
+        if bad.size == 0:
+            return None
+        h = int(decision[bad[0]])
+        return (
+            f"information set {self._infoset_name(int(self.infoset[h]))}: nodes {int(first[self.infoset[h]])} "
+            f"and {h} are reached by different earlier moves of {self.players[int(self.player[h])]}"
+        )
+
+    def require_perfect_recall(self, what: str = "this operation") -> None:
+        """Raise :class:`GameError` naming the first violation if recall is imperfect."""
+        if self._recall_violation is not None:
+            raise GameError(f"{what} needs perfect recall; {self._recall_violation}")
+
+    @cached_property
+    def _chance_reach_nodes(self) -> np.ndarray:
+        reach = np.ones(self.chance_prob.shape, np.float64)
+        offs = self.level_offsets
+        for d in range(1, len(offs) - 1):
+            lo, hi = int(offs[d]), int(offs[d + 1])
+            reach[..., lo:hi] = reach[..., self.parent[lo:hi]] * self.chance_prob[..., lo:hi]
+        return reach
+
+    @cached_property
+    def sequence_form(self) -> SequenceForm:
+        """The cached sequence-form view (see :class:`SequenceForm`).
+
+        Raises
+        ------
+        GameError
+            If the game does not have perfect recall.
+        """
+        self.require_perfect_recall("the sequence form")
+        return self._structure_cache.with_payoffs(
+            self._chance_reach_nodes[..., self.terminals], self.payoffs
+        )
+
+    @cached_property
+    def _structure_cache(self) -> _TreeplexStructure:
+        last = self._node_last_sequences
+        n_players = self.num_players
+        decision = np.flatnonzero(self.kind == DECISION)
+        starts, seq_iset, parents, depths, levels = [], [], [], [], []
+        for p in range(n_players):
+            isets = self.player_infosets(p)
+            counts = self.infosets.num_actions[isets]
+            start = np.concatenate(([1], 1 + np.cumsum(counts))).astype(np.int64)
+            s_iset = np.concatenate(([-1], np.repeat(np.arange(len(isets)), counts))).astype(np.int64)
+            parent = np.zeros(len(isets), np.int64)
+            mine = decision[self.player[decision] == p]
+            parent[self.infoset[mine] - self.infoset_offset[p]] = last[p, mine]
+            depth = np.full(len(isets), -1, np.int64)
+            depth[parent == 0] = 0
+            level = 0
+            while np.any(depth < 0):
+                par_iset = s_iset[parent]
+                grow = (depth < 0) & (par_iset >= 0)
+                grow &= depth[np.maximum(par_iset, 0)] == level
+                if not np.any(grow):
+                    raise GameError("the information sets of a player do not form a tree")
+                level += 1
+                depth[grow] = level
+            for arr in (start, s_iset, parent, depth):
+                arr.setflags(write=False)
+            starts.append(start)
+            seq_iset.append(s_iset)
+            parents.append(parent)
+            depths.append(depth)
+            levels.append(
+                tuple(_frozen(np.flatnonzero(depth == d), np.int64) for d in range(int(depth.max(initial=-1)) + 1))
+            )
+        last_terminal = _frozen(last[:, self.terminals], np.int64)
+        return _TreeplexStructure(
+            num_sequences=self.num_sequences,
+            infoset_offset=self.infoset_offset,
+            sequence_start=tuple(starts),
+            sequence_infoset=tuple(seq_iset),
+            infoset_parent=tuple(parents),
+            infoset_depth=tuple(depths),
+            levels=tuple(levels),
+            last_sequence=last_terminal,
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def children(self, node: int) -> np.ndarray:
+        """Indices of the children of ``node``."""
+        start = int(self.first_child[node])
+        return np.arange(start, start + int(self.num_children[node]))
+
+    def node_actions(self, node: int) -> tuple[str, ...]:
+        """Labels of the actions at ``node`` (empty tuple at a terminal)."""
+        k = int(self.kind[node])
+        if k == DECISION:
+            return self.infosets.actions[int(self.infoset[node])]
+        if k == CHANCE:
+            return self.chance_infosets.actions[int(self.infoset[node])]
+        return ()
+
+    def path(self, node: int) -> list[int]:
+        """Nodes from the root down to ``node`` (both included)."""
+        out = [int(node)]
+        while self.parent[out[-1]] >= 0:
+            out.append(int(self.parent[out[-1]]))
+        return out[::-1]
+
+    def summary(self) -> dict[str, Any]:
+        """Sizes of the game as a JSON-ready dictionary.
+
+        Examples
+        --------
+        >>> from negsim.games import library
+        >>> library.kuhn_poker().summary()["sequences"]
+        [12, 12]
+        """
+        return {
+            "title": self.title,
+            "form": "extensive",
+            "players": list(self.players),
+            "histories": self.num_nodes,
+            "terminals": self.num_terminals,
+            "chance_nodes": int(np.count_nonzero(self.kind == CHANCE)),
+            "decision_nodes": int(np.count_nonzero(self.kind == DECISION)),
+            "infosets": list(self.num_infosets),
+            "sequences": list(self.num_sequences),
+            "depth": len(self.level_offsets) - 2,
+            "perfect_recall": self.has_perfect_recall,
+            "perfect_information": self.is_perfect_information,
+            "zero_sum": self.is_zero_sum(),
+            "constant_sum": self.is_constant_sum(),
+            "batch": self.batch_size,
+        }
+
+    def structurally_equal(self, other: ExtensiveFormGame) -> bool:
+        """True if both games have the same tree, labels and information sets."""
+        if not isinstance(other, ExtensiveFormGame):
+            return False
+        same = (
+            self.players == other.players
+            and self.num_nodes == other.num_nodes
+            and self.infosets.labels == other.infosets.labels
+            and self.infosets.actions == other.infosets.actions
+            and self.chance_infosets.actions == other.chance_infosets.actions
+        )
+        if not same:
+            return False
+        pairs = (
+            (self.parent, other.parent),
+            (self.kind, other.kind),
+            (self.player, other.player),
+            (self.infoset, other.infoset),
+            (self.infosets.player, other.infosets.player),
+            (self.infosets.number, other.infosets.number),
+        )
+        return all(np.array_equal(a, b) for a, b in pairs)
+
+    def equals(self, other: ExtensiveFormGame, *, atol: float = 0.0) -> bool:
+        """True if both games have the same structure, labels, probabilities and payoffs."""
+        return (
+            self.structurally_equal(other)
+            and self.payoffs.shape == other.payoffs.shape
+            and self.chance_prob.shape == other.chance_prob.shape
+            and np.allclose(self.payoffs, other.payoffs, rtol=0, atol=atol)
+            and np.allclose(self.chance_prob, other.chance_prob, rtol=0, atol=atol)
+            and self.node_labels == other.node_labels
+            and self.infosets.labels == other.infosets.labels
+            and self.chance_infosets.labels == other.chance_infosets.labels
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _TreeplexStructure:
+    num_sequences: tuple[int, ...]
+    infoset_offset: tuple[int, ...]
+    sequence_start: tuple[np.ndarray, ...]
+    sequence_infoset: tuple[np.ndarray, ...]
+    infoset_parent: tuple[np.ndarray, ...]
+    infoset_depth: tuple[np.ndarray, ...]
+    levels: tuple[tuple[np.ndarray, ...], ...]
+    last_sequence: np.ndarray
+
+    def with_payoffs(self, chance_reach: np.ndarray, payoffs: np.ndarray) -> SequenceForm:
+        chance_reach = np.array(chance_reach, np.float64)
+        chance_reach.setflags(write=False)
+        return SequenceForm(
+            num_sequences=self.num_sequences,
+            infoset_offset=self.infoset_offset,
+            sequence_start=self.sequence_start,
+            sequence_infoset=self.sequence_infoset,
+            infoset_parent=self.infoset_parent,
+            infoset_depth=self.infoset_depth,
+            levels=self.levels,
+            last_sequence=self.last_sequence,
+            chance_reach=chance_reach,
+            payoffs=payoffs,
+        )
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(k) for k in lengths])`` without a Python loop."""
+    lengths = np.asarray(lengths, np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    return np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+
+
+def _segment_sum_children(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sum ``values[..., s:s+k]`` for every (start, count) pair, along the last axis."""
+    idx = np.repeat(starts, counts) + _ranges(counts)
+    seg = np.repeat(np.arange(len(starts)), counts)
+    gathered = values[..., idx]
+    if gathered.ndim == 1:
+        return np.bincount(seg, weights=gathered, minlength=len(starts))
+    out = np.zeros(gathered.shape[:-1] + (len(starts),))
+    np.add.at(out, (..., seg), gathered)
+    return out
