@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from negsim._arrays import ranges as _ranges
 from negsim.errors import GameError
 from negsim.games.extensive import (
     CHANCE,
@@ -526,14 +527,6 @@ def _accumulate_down(values: np.ndarray, parent: np.ndarray) -> np.ndarray:
         lo = hi
     return out
 
-
-def _ranges(lengths: np.ndarray) -> np.ndarray:
-    lengths = np.asarray(lengths, np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    return np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
 
 
 def _action_labels(actions: Sequence[str] | int) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from negsim._arrays import ranges as _ranges
 from negsim.errors import GameError
 
 __all__ = [
@@ -909,15 +910,6 @@ class _TreeplexStructure:
             payoffs=payoffs,
         )
 
-
-def _ranges(lengths: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(k) for k in lengths])`` without a Python loop."""
-    lengths = np.asarray(lengths, np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    return np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
 
 
 def _segment_sum_children(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -301,7 +301,7 @@ def alternating_offers(
     def offer(node, t, history):
         proposer = t % 2
         acts = [f"{k}/{shares}" for k in range(shares + 1)]
-        for k, child in zip(range(shares + 1), node.decision(proposer, acts, infoset=f"round {t} {history}")):
+        for k, child in enumerate(node.decision(proposer, acts, infoset=f"round {t} {history}")):
             hist = f"{history}{k}/{shares};"
             yes, no = child.decision(1 - proposer, ["accept", "reject"], infoset=f"round {t} {hist}")
             own = k / shares

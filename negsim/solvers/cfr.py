@@ -1,0 +1,336 @@
+"""Counterfactual regret minimization on the sequence form: CFR, CFR+, linear CFR and DCFR.
+
+One iteration updates each player's regrets from the counterfactual values of their
+sequences (Zinkevich et al. 2007). The variants differ in how regrets and the average
+strategy are weighted:
+
+========  ============================================  ==================================
+variant   regrets after iteration t                     average strategy
+========  ============================================  ==================================
+``cfr``   ``R += r_t``                                  ``sum_t x_t``
+``cfr+``  ``R = max(R + r_t, 0)`` (Tammelin 2014)       ``sum_t t x_t``
+``lcfr``  ``R += t r_t`` (Brown & Sandholm 2019)        ``sum_t t x_t``
+``dcfr``  before adding ``r_t``: positive ``R`` times   ``S = S ((t-1)/t)^gamma + x_t``
+          ``(t-1)^a / ((t-1)^a + 1)``, negative ``R``
+          times ``(t-1)^b / ((t-1)^b + 1)``
+          (Brown & Sandholm 2019; defaults a = 1.5,
+          b = 0, gamma = 2)
+========  ============================================  ==================================
+
+Updates alternate between players by default (each player's update sees the others'
+newest strategies, as OpenSpiel's solvers do); ``alternating=False`` updates all players
+from the same strategies. The average strategy converges to a Nash equilibrium in
+two-player zero-sum games; in other games CFR's average approaches a coarse correlated
+equilibrium and the reported NashConv says how far the profile is from Nash.
+
+Every iteration is a fixed number of numpy operations per player (see
+:mod:`negsim.solvers._plex`): no Python loop over nodes, terminals or sequences. A batch
+of games is solved in the same operations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from negsim.errors import SolverError
+from negsim.games.extensive import ExtensiveFormGame
+from negsim.games.profile import BehaviorProfile
+from negsim.solvers._plex import Evaluator
+from negsim.solvers.solution import Solution
+
+__all__ = ["cfr", "VARIANTS"]
+
+VARIANTS = ("cfr", "cfr+", "lcfr", "dcfr")
+"""Names of the CFR variants :func:`cfr` runs."""
+
+
+class _State:
+    """Per-player arrays of one CFR run (kernel order, batch last)."""
+
+    __slots__ = ("regret", "sigma", "gathered", "plan", "average", "work", "increment")
+
+    def __init__(self, ev: Evaluator, p: int, sigma: np.ndarray) -> None:
+        pp = ev.plex.players[p]
+        self.regret = ev.zeros(p)
+        self.increment = ev.zeros(p)
+        self.average = ev.zeros(p)
+        self.sigma = sigma
+        self.gathered = ev.gather(p, sigma)
+        self.work = np.empty_like(self.gathered)
+        self.plan = ev.zeros(p)
+        ev.plan_from_gather(self.gathered, out=self.plan[: pp.num_sequences + 1])
+
+
+def _regret_match(ev: Evaluator, p: int, positive: np.ndarray, sigma: np.ndarray) -> None:
+    """``sigma`` proportional to ``positive`` per information set, uniform where all are 0."""
+    pp = ev.plex.players[p]
+    tail = positive.shape[1:]
+    for k, lo, count in pp.groups:
+        if k == 1:
+            continue
+        hi = lo + k * count
+        block = positive[lo:hi].reshape((k, count) + tail)
+        total = block.sum(axis=0)
+        empty = total <= 0.0
+        np.divide(block + empty, total + k * empty, out=sigma[lo:hi].reshape((k, count) + tail))
+
+
+def _increments(ev: Evaluator, p: int, values: np.ndarray, sigma: np.ndarray, out: np.ndarray) -> None:
+    """Instantaneous regret ``v[s] - sum_a sigma[a] v[a]`` of every sequence."""
+    pp = ev.plex.players[p]
+    tail = values.shape[1:]
+    for k, lo, count in pp.groups:
+        hi = lo + k * count
+        shape = (k, count) + tail
+        v = values[lo:hi].reshape(shape)
+        expected = (sigma[lo:hi].reshape(shape) * v).sum(axis=0)
+        np.subtract(v, expected, out=out[lo:hi].reshape(shape))
+
+
+def cfr(
+    game: ExtensiveFormGame,
+    *,
+    variant: str = "cfr+",
+    iterations: int = 1000,
+    alternating: bool = True,
+    alpha: float = 1.5,
+    beta: float = 0.0,
+    gamma: float = 2.0,
+    target_nash_conv: float | None = None,
+    track_every: int | None = None,
+    callback: Callable[[int, Any], Any] | None = None,
+    initial: str | BehaviorProfile = "uniform",
+    seed: int | None = None,
+    progress: bool = False,
+) -> Solution:
+    """Run a CFR variant on an extensive game (or a batch of games) with perfect recall.
+
+    Parameters
+    ----------
+    game : ExtensiveFormGame
+        Any number of players; ``game.batch_size = B`` solves ``B`` games at once.
+    variant : {"cfr", "cfr+", "lcfr", "dcfr"}
+        Which regret and averaging rule to use (see the module docstring).
+    iterations : int
+        Most iterations to run.
+    alternating : bool
+        Update players in turn (default) or all from the same strategies.
+    alpha, beta, gamma : float
+        DCFR's discount exponents (ignored by the other variants).
+    target_nash_conv : float, optional
+        Stop as soon as the average profile's NashConv is at most this (for a batch:
+        for every game). Checked at the tracking points (every 10 iterations unless
+        ``track_every`` says otherwise).
+    track_every : int, optional
+        Measure the average profile's NashConv every this many iterations and record it
+        in ``history`` (0: only at the end). Default: at roughly logarithmically spaced
+        iterations (1, 2, 5, 10, 20, 50, ...), which costs almost nothing.
+    callback : callable, optional
+        Called as ``callback(iteration, nash_conv)`` at every tracking point; return
+        ``True`` to stop early.
+    initial : "uniform", "random" or BehaviorProfile
+        The first iteration's strategies (``"random"`` draws them with ``seed``).
+    seed : int, optional
+        Seed for ``initial="random"``; CFR itself is deterministic.
+    progress : bool
+        Show a progress bar (tqdm) on long runs.
+
+    Returns
+    -------
+    Solution
+        The average strategy profile, its values and NashConv, the iterations run, the
+        time taken and the NashConv history. ``info`` records the variant's parameters.
+
+    Raises
+    ------
+    SolverError
+        If the game lacks perfect recall or an option is invalid.
+
+    Examples
+    --------
+    >>> from negsim.games import library
+    >>> solution = cfr(library.kuhn_poker(), variant="cfr+", iterations=2000)
+    >>> abs(solution.values[0] - (-1 / 18)) < 1e-3
+    True
+    >>> solution.nash_conv < 1e-3
+    True
+    """
+    if not isinstance(game, ExtensiveFormGame):
+        raise SolverError("CFR solves extensive-form games; convert a normal-form game with to_extensive")
+    variant = variant.lower()
+    if variant not in VARIANTS:
+        raise SolverError(f"unknown CFR variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    if not game.has_perfect_recall:
+        raise SolverError(f"CFR needs perfect recall: {game._recall_violation}")
+    iterations = int(iterations)
+    if iterations < 1:
+        raise SolverError("iterations must be at least 1")
+    if track_every is not None and track_every < 0:
+        raise SolverError("track_every must be non-negative")
+
+    started = time.perf_counter()
+    ev = Evaluator(game)
+    n = game.num_players
+    states = [_State(ev, p, _initial_sigma(ev, game, p, initial, seed)) for p in range(n)]
+    plans = [s.plan for s in states]
+    checkpoints = _checkpoints(iterations, track_every, target_nash_conv is not None)
+    history: list[tuple[int, Any]] = []
+    converged: bool | None = None if target_nash_conv is None else False
+    plus = variant == "cfr+"
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=iterations, desc=f"{variant}", unit="it", leave=False)
+
+    t = 0
+    for t in range(1, iterations + 1):
+        avg_weight = 1.0 if variant == "cfr" else float(t)
+        if variant == "dcfr" and t > 1:
+            avg_discount = ((t - 1) / t) ** gamma
+            base = float(t - 1)
+            pos_discount = base**alpha / (base**alpha + 1.0)
+            neg_discount = base**beta / (base**beta + 1.0) if np.isfinite(beta) else 0.0
+        order = range(n)
+        if not alternating:
+            directs = [ev.direct_values(p, plans) for p in order]
+        for p in order:
+            st = states[p]
+            # average strategy: accumulate the realization plan of the current strategy
+            if variant == "dcfr":
+                if t > 1:
+                    st.average *= avg_discount
+                st.average += st.plan
+            else:
+                st.average += avg_weight * st.plan if avg_weight != 1.0 else st.plan
+            direct = directs[p] if not alternating else ev.direct_values(p, plans)
+            values = ev.counterfactual_values(p, st.gathered, direct, st.work)
+            _increments(ev, p, values, st.sigma, st.increment)
+            regret = st.regret
+            if variant == "dcfr" and t > 1:
+                regret *= np.where(regret > 0, pos_discount, neg_discount)
+            if variant == "lcfr":
+                regret += t * st.increment
+            else:
+                regret += st.increment
+            if plus:
+                np.maximum(regret, 0.0, out=regret)
+                _regret_match(ev, p, regret, st.sigma)
+            else:
+                _regret_match(ev, p, np.maximum(regret, 0.0), st.sigma)
+            ev.gather(p, st.sigma, out=st.gathered)
+            ev.plan_from_gather(st.gathered, out=st.plan[: st.gathered.shape[1]])
+        if bar is not None:
+            bar.update(1)
+        if t in checkpoints:
+            nc = _average_nash_conv(ev, states)
+            history.append((t, nc if np.ndim(nc) == 0 else tuple(np.asarray(nc).tolist())))
+            if bar is not None:
+                bar.set_postfix(nash_conv=f"{np.max(nc):.3g}")
+            if target_nash_conv is not None and np.all(np.asarray(nc) <= target_nash_conv):
+                converged = True
+                break
+            if callback is not None and callback(t, nc):
+                break
+    if bar is not None:
+        bar.close()
+
+    profile = _average_profile(ev, game, states)
+    plans_avg = [_normalized_average(st) for st in states]
+    values, gains = _values_and_gains(ev, plans_avg)
+    nash = gains.sum(axis=0)
+    nash_value = float(nash) if np.ndim(nash) == 0 else nash
+    if not history or history[-1][0] != t:
+        history.append((t, nash_value if np.ndim(nash) == 0 else tuple(nash.tolist())))
+    if target_nash_conv is not None and np.all(nash <= target_nash_conv):
+        converged = True
+    return Solution(
+        method=variant,
+        profile=profile,
+        values=np.moveaxis(values, 0, -1),
+        nash_conv=nash_value,
+        iterations=t,
+        seconds=time.perf_counter() - started,
+        history=tuple(history),
+        converged=converged,
+        info={
+            "variant": variant,
+            "alternating": alternating,
+            **({"alpha": alpha, "beta": beta, "gamma": gamma} if variant == "dcfr" else {}),
+            "profile": "average",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- helpers
+def _initial_sigma(ev: Evaluator, game: ExtensiveFormGame, p: int, initial: Any, seed: int | None) -> np.ndarray:
+    pp = ev.plex.players[p]
+    sigma = np.ones((pp.size,) + ev.batch_shape)
+    if isinstance(initial, BehaviorProfile):
+        if initial.game.num_terminals != game.num_terminals:
+            raise SolverError("the initial profile belongs to a different game")
+        return ev.kernel_from_public(p, initial.probabilities[p])
+    if initial == "uniform":
+        _regret_match(ev, p, np.zeros_like(sigma), sigma)
+        return sigma
+    if initial == "random":
+        rng = np.random.default_rng(None if seed is None else [seed, p])
+        weights = rng.random(sigma.shape)
+        weights[0] = weights[-1] = 0.0
+        _regret_match(ev, p, weights, sigma)
+        return sigma
+    raise SolverError(f"initial must be 'uniform', 'random' or a BehaviorProfile, not {initial!r}")
+
+
+def _checkpoints(iterations: int, track_every: int | None, has_target: bool) -> set[int]:
+    if track_every is None:
+        if has_target:
+            return set(range(10, iterations + 1, 10)) | {iterations}
+        points = {iterations}
+        scale = 1
+        while scale <= iterations:
+            points.update(m * scale for m in (1, 2, 5) if m * scale <= iterations)
+            scale *= 10
+        return points
+    if track_every == 0:
+        return {iterations}
+    return set(range(track_every, iterations + 1, track_every)) | {iterations}
+
+
+def _normalized_average(st: _State) -> np.ndarray:
+    total = st.average[0]
+    safe = np.where(total > 0, total, 1.0)
+    return st.average / safe
+
+
+def _values_and_gains(ev: Evaluator, plans: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Values ``[n, ...]`` and best-response gains ``[n, ...]`` of a profile given by realization plans."""
+    values, gains = [], []
+    for p in range(ev.num_players):
+        direct = ev.direct_values(p, plans)
+        value = (direct * plans[p]).sum(axis=0)
+        br, _ = ev.best_response(p, direct)
+        values.append(value)
+        gains.append(br - value)
+    return np.array(values), np.array(gains)
+
+
+def _average_nash_conv(ev: Evaluator, states: list[_State]) -> Any:
+    plans = [_normalized_average(st) for st in states]
+    _, gains = _values_and_gains(ev, plans)
+    total = gains.sum(axis=0)
+    return float(total) if np.ndim(total) == 0 else total
+
+
+def _average_profile(ev: Evaluator, game: ExtensiveFormGame, states: list[_State]) -> BehaviorProfile:
+    probs = []
+    for p, st in enumerate(states):
+        sigma = np.ones_like(st.average)
+        _regret_match(ev, p, st.average, sigma)
+        probs.append(ev.public_probabilities(p, sigma))
+    return BehaviorProfile(game, probs)
