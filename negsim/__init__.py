@@ -15,18 +15,40 @@ Examples
 from negsim import games
 from negsim.errors import GameError, NegsimError, NegsimWarning, ScenarioError, SolverError
 from negsim.games import ExtensiveFormGame, GameBuilder, NormalFormGame
+from negsim.games.profile import BehaviorProfile, MixedProfile
+from negsim.solvers import Solution
+from negsim.solvers.dispatch import solve
 
 __version__ = "0.1.0"
 
+_LAZY = {"read_efg", "read_nfg", "write_efg", "write_nfg"}
+
+
+def __getattr__(name: str):
+    # the Gambit readers load on first use, keeping `import negsim` light
+    if name in _LAZY:
+        from negsim import io
+
+        return getattr(io, name)
+    raise AttributeError(f"module 'negsim' has no attribute {name!r}")
+
 __all__ = [
+    "BehaviorProfile",
     "ExtensiveFormGame",
     "GameBuilder",
     "GameError",
+    "MixedProfile",
     "NegsimError",
     "NegsimWarning",
     "NormalFormGame",
     "ScenarioError",
+    "Solution",
     "SolverError",
     "__version__",
     "games",
+    "read_efg",
+    "read_nfg",
+    "solve",
+    "write_efg",
+    "write_nfg",
 ]

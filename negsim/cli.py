@@ -97,6 +97,82 @@ def _cmd_games(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------- solve
+ITERATIVE_METHODS = {"cfr", "cfr+", "lcfr", "dcfr", "replicator", "fictitious", "qre"}
+PROFILE_ROWS = 40
+
+
+@_command("solve")
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from negsim.io import load_game
+    from negsim.solvers.dispatch import choose_method, solve
+
+    game = load_game(args.game)
+    method = args.method
+    if method == "auto":
+        method = choose_method(game)
+    options: dict[str, Any] = {}
+    if args.iterations is not None:
+        if method not in ITERATIVE_METHODS:
+            from negsim.errors import SolverError
+
+            raise SolverError(f"--iterations applies to iterative methods, not {method!r}")
+        if args.iterations < 1:
+            from negsim.errors import SolverError
+
+            raise SolverError("--iterations must be at least 1")
+        options["iterations"] = args.iterations
+    if args.progress and method in ITERATIVE_METHODS:
+        options["progress"] = True
+    solution = solve(game, method=method, **options)
+    if args.json:
+        data = solution.to_dict()
+        keys = ["method", "values", "nash_conv", "exploitability", "iterations", "seconds", "converged", "profile"]
+        out = {k: data[k] for k in keys if k in data}
+        for extra in ("equilibria", "history", "info"):
+            if extra in data:
+                out[extra] = data[extra]
+        print_json(out)
+        return EXIT_OK
+    print(_solution_text(game, solution, full=args.full))
+    return EXIT_OK
+
+
+def _solution_text(game: Any, solution: Any, *, full: bool) -> str:
+    import numpy as np
+
+    title = game.title or "game"
+    its = f"{solution.iterations:,} iteration{'s' if solution.iterations != 1 else ''}"
+    lines = [f"{title}: solved with {solution.method} in {solution.seconds:.3g} s ({its})", ""]
+    values = np.asarray(solution.values)
+    width = max(len(p) for p in game.players)
+    lines.append(f"{'player':<{width}}  value")
+    for name, value in zip(game.players, values, strict=True):
+        lines.append(f"{name:<{width}}  {value: .6f}")
+    lines.append("")
+    lines.append(
+        f"NashConv {float(solution.nash_conv):.3g} (exploitability {float(solution.exploitability):.3g}; "
+        "0 at an exact Nash equilibrium)"
+    )
+    lines.append("")
+    lines.append("Strategy profile (probability of each action at each information set):")
+    table = solution.profile.table() if hasattr(solution.profile, "table") else _mixed_table(solution.profile)
+    rows = table.splitlines()
+    if len(rows) > PROFILE_ROWS and not full:
+        rows = rows[:PROFILE_ROWS] + [f"... {len(rows) - PROFILE_ROWS:,} more rows (use --full or --json)"]
+    lines.extend(rows)
+    return "\n".join(lines)
+
+
+def _mixed_table(profile: Any) -> str:
+    game = profile.game
+    rows = []
+    for p, probs in enumerate(profile.probabilities):
+        acts = "  ".join(f"{a}={x:.4f}" for a, x in zip(game.strategies[p], probs, strict=True))
+        rows.append(f"{game.players[p]}  {acts}")
+    return "\n".join(rows)
+
+
 # ---------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``negsim`` command (all subcommands)."""
@@ -123,6 +199,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("game", metavar="GAME", help="a .efg or .nfg file, or a library game name (see `negsim games`)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    from negsim.solvers.dispatch import methods
+
+    method_help = "; ".join(f"{k}: {v}" for k, v in methods().items())
+    p = sub.add_parser(
+        "solve",
+        help="solve a game and print the equilibrium",
+        description=(
+            "Solve a game (a .efg/.nfg file or a library game) and print each player's value, "
+            "the NashConv of the profile found and the strategy at every information set."
+        ),
+    )
+    p.add_argument("game", metavar="GAME", help="a .efg or .nfg file, or a library game name (see `negsim games`)")
+    p.add_argument("--method", "-m", default="auto", metavar="M", help=f"solver to use (default auto). {method_help}")
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
+                   help="iterations for iterative methods (CFR family; default 1000)")
+    p.add_argument("--json", action="store_true",
+                   help='print JSON: {"method", "values", "nash_conv", "iterations", "seconds", "profile"}')
+    p.add_argument("--full", action="store_true", help="print every information set, however many")
+    p.add_argument("--progress", action="store_true", help="show a progress bar for iterative methods")
 
     p = sub.add_parser(
         "games",

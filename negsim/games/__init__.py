@@ -10,8 +10,11 @@ from negsim.games.extensive import (
     SequenceForm,
 )
 from negsim.games.normal import NormalFormGame
+from negsim.games.profile import BehaviorProfile, MixedProfile
 
 __all__ = [
+    "BehaviorProfile",
+    "MixedProfile",
     "CHANCE",
     "DECISION",
     "TERMINAL",

@@ -254,7 +254,7 @@ class Evaluator:
         pp = self.plex.players[p]
         v = np.array(v_direct, copy=True)
         picked = []
-        for (idx_groups, _par, lift), isets in zip(pp.br_levels, pp.br_infosets, strict=True):
+        for idx_groups, _par, lift in pp.br_levels:
             bests = []
             for idx in idx_groups:
                 vals = v[idx]

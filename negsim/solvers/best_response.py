@@ -123,7 +123,7 @@ def best_response(game: ExtensiveFormGame, profile: BehaviorProfile | Sequence[A
     >>> kuhn = library.kuhn_poker()
     >>> br = best_response(kuhn, BehaviorProfile.uniform(kuhn), 1)
     >>> round(float(br.value), 6)
-    0.5
+    0.416667
     """
     p = game.player_index(player)
     ev, plans = _setup(game, profile)
@@ -151,7 +151,7 @@ def deviation_gains(game: ExtensiveFormGame, profile: BehaviorProfile | Sequence
     >>> from negsim.games import library
     >>> kuhn = library.kuhn_poker()
     >>> deviation_gains(kuhn, BehaviorProfile.uniform(kuhn)).round(4)
-    array([0.4583, 0.625 ])
+    array([0.375 , 0.5417])
     """
     ev, plans = _setup(game, profile)
     gains = []
@@ -172,7 +172,7 @@ def nash_conv(game: ExtensiveFormGame, profile: BehaviorProfile | Sequence[Any])
     >>> from negsim.games import library
     >>> kuhn = library.kuhn_poker()
     >>> round(float(nash_conv(kuhn, BehaviorProfile.uniform(kuhn))), 6)
-    1.083333
+    0.916667
     """
     total = deviation_gains(game, profile).sum(axis=-1)
     return float(total) if np.ndim(total) == 0 else total

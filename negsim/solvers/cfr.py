@@ -154,9 +154,9 @@ def cfr(
     --------
     >>> from negsim.games import library
     >>> solution = cfr(library.kuhn_poker(), variant="cfr+", iterations=2000)
-    >>> abs(solution.values[0] - (-1 / 18)) < 1e-3
+    >>> bool(abs(solution.values[0] - (-1 / 18)) < 1e-3)
     True
-    >>> solution.nash_conv < 1e-3
+    >>> bool(solution.nash_conv < 1e-3)
     True
     """
     if not isinstance(game, ExtensiveFormGame):

@@ -1,0 +1,196 @@
+"""``negsim.solve``: choose a solver by name and check that it fits the game.
+
+The solvers themselves are plain functions in their own modules; this module only maps
+names to them, converts between the normal and the extensive form where a method needs
+it, and refuses with :class:`~negsim.SolverError` when a method cannot apply (the LP on a
+general-sum game, backward induction with imperfect information, CFR without perfect
+recall).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from negsim.errors import SolverError
+from negsim.games.extensive import ExtensiveFormGame
+from negsim.games.normal import NormalFormGame
+from negsim.solvers.solution import Solution
+
+__all__ = ["solve", "methods", "choose_method"]
+
+LP_SEQUENCE_LIMIT = 200_000
+"""Largest game (sequences of both players) that ``method="auto"`` solves with the LP."""
+
+
+@dataclass(frozen=True)
+class _Method:
+    name: str
+    summary: str
+    run: Callable[..., Solution]
+    forms: tuple[str, ...]  # "extensive", "normal"
+
+
+def _cfr_variant(variant: str) -> Callable[..., Solution]:
+    def run(game: Any, **options: Any) -> Solution:
+        from negsim.solvers.cfr import cfr
+
+        return cfr(game, variant=variant, **options)
+
+    run.__name__ = f"cfr_{variant}"
+    return run
+
+
+def _lp(game: Any, **options: Any) -> Solution:
+    from negsim.solvers.sequence_lp import sequence_lp
+
+    return sequence_lp(game, **options)
+
+
+def _backward(game: Any, **options: Any) -> Solution:
+    from negsim.solvers.backward_induction import backward_induction
+
+    return backward_induction(game, **options)
+
+
+_METHODS: dict[str, _Method] = {
+    "cfr": _Method("cfr", "vanilla counterfactual regret minimization (approximate)", _cfr_variant("cfr"),
+                   ("extensive",)),
+    "cfr+": _Method("cfr+", "CFR+ with linear averaging (approximate; fastest to converge here)", _cfr_variant("cfr+"),
+                    ("extensive",)),
+    "lcfr": _Method("lcfr", "linear CFR (approximate)", _cfr_variant("lcfr"), ("extensive",)),
+    "dcfr": _Method("dcfr", "discounted CFR, alpha=1.5 beta=0 gamma=2 (approximate)", _cfr_variant("dcfr"),
+                    ("extensive",)),
+    "lp": _Method("lp", "sequence-form linear program, exact (two-player zero-sum)", _lp, ("extensive", "normal")),
+    "backward": _Method("backward", "backward induction, subgame-perfect (perfect information)", _backward,
+                        ("extensive",)),
+}
+
+_ALIASES = {"cfrplus": "cfr+", "cfr-plus": "cfr+", "linear-cfr": "lcfr", "discounted-cfr": "dcfr",
+            "sequence-lp": "lp", "backward-induction": "backward"}
+
+
+def register(name: str, summary: str, run: Callable[..., Solution], forms: tuple[str, ...]) -> None:
+    """Make another solver available to :func:`solve` under ``name``."""
+    _METHODS[name] = _Method(name, summary, run, forms)
+
+
+def methods() -> dict[str, str]:
+    """The method names :func:`solve` accepts, with a one-line description each.
+
+    Examples
+    --------
+    >>> "cfr+" in methods() and "lp" in methods()
+    True
+    """
+    out = {"auto": "pick the strongest method that fits the game"}
+    out.update({name: m.summary for name, m in _METHODS.items()})
+    return out
+
+
+def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
+    """The method ``method="auto"`` uses for ``game``, and why it fits.
+
+    Perfect-information trees get backward induction (exact and subgame perfect);
+    two-player zero-sum games the LP (exact) unless they are very large; other games
+    the best registered exact method for their class if there is one, else CFR+.
+
+    Examples
+    --------
+    >>> from negsim.games import library
+    >>> choose_method(library.kuhn_poker()), choose_method(library.ultimatum())
+    ('lp', 'backward')
+    """
+    if isinstance(game, NormalFormGame):
+        if game.num_players == 2 and game.is_constant_sum():
+            return "lp"
+        if game.num_players == 2 and "lemke-howson" in _METHODS:
+            return "lemke-howson"
+        return "cfr+"
+    if not game.has_perfect_recall:
+        raise SolverError(
+            "no negsim solver handles games without perfect recall: "
+            f"{game._recall_violation}"
+        )
+    if game.is_perfect_information:
+        return "backward"
+    two_zero = game.num_players == 2 and game.is_constant_sum()
+    if two_zero and sum(game.num_sequences) <= LP_SEQUENCE_LIMIT:
+        return "lp"
+    if game.num_players == 2 and not two_zero and "lemke" in _METHODS and sum(game.num_sequences) <= 2_000:
+        return "lemke"
+    return "cfr+"
+
+
+def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **options: Any) -> Solution:
+    """Solve a game with the named method.
+
+    Parameters
+    ----------
+    game : ExtensiveFormGame or NormalFormGame
+        The game (or batch of games) to solve.
+    method : str
+        One of :func:`methods` (``"auto"``, ``"cfr"``, ``"cfr+"``, ``"lcfr"``, ``"dcfr"``,
+        ``"lp"``, ``"backward"``, ...).
+    **options
+        Passed to the solver (for example ``iterations=`` for CFR).
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    SolverError
+        If the method is unknown or does not fit the game.
+
+    Examples
+    --------
+    >>> import negsim
+    >>> kuhn = negsim.games.library.kuhn_poker()
+    >>> solution = negsim.solve(kuhn, method="lp")
+    >>> round(float(solution.values[0]), 9)
+    -0.055555556
+    >>> negsim.solve(negsim.games.library.ultimatum(), method="auto").method
+    'backward'
+    """
+    if not isinstance(game, ExtensiveFormGame | NormalFormGame):
+        raise SolverError(f"solve() takes an ExtensiveFormGame or NormalFormGame, not {type(game).__name__}")
+    key = str(method).strip().lower()
+    key = _ALIASES.get(key, key)
+    if key == "auto":
+        key = choose_method(game)
+    if key not in _METHODS:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(methods()), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise SolverError(f"unknown method {method!r}{hint} (known: {', '.join(methods())})")
+    entry = _METHODS[key]
+    _check_fit(game, key)
+    if isinstance(game, NormalFormGame) and "normal" not in entry.forms:
+        from negsim.games.convert import to_extensive
+
+        if game.batch_size is not None:
+            raise SolverError(f"method {key!r} works on extensive games; convert batch items one by one")
+        game = to_extensive(game)
+    return entry.run(game, **options)
+
+
+def _check_fit(game: ExtensiveFormGame | NormalFormGame, key: str) -> None:
+    n = game.num_players
+    if key == "lp":
+        if n != 2 or not game.is_constant_sum():
+            raise SolverError(
+                "the LP needs a two-player zero-sum (or constant-sum) game; "
+                "use 'lemke' or 'cfr+' for general-sum games"
+            )
+    if isinstance(game, ExtensiveFormGame):
+        if key in ("cfr", "cfr+", "lcfr", "dcfr", "lp") and not game.has_perfect_recall:
+            raise SolverError(f"method {key!r} needs perfect recall: {game._recall_violation}")
+        if key == "backward" and not game.is_perfect_information:
+            raise SolverError(
+                "backward induction needs perfect information (every information set a single node); "
+                "use 'cfr+', 'lp' or 'spe'"
+            )
