@@ -173,6 +173,116 @@ def _mixed_table(profile: Any) -> str:
     return "\n".join(rows)
 
 
+# ---------------------------------------------------------------------------- scenarios
+def _parse_sets(pairs: list[str] | None) -> dict[str, float]:
+    from negsim.errors import ScenarioError
+
+    values: dict[str, float] = {}
+    for pair in pairs or []:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise ScenarioError(f"--set expects name=value, got {pair!r}")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ScenarioError(f"--set {name.strip()}: {text!r} is not a number") from None
+        import math
+
+        if not math.isfinite(value):
+            raise ScenarioError(f"--set {name.strip()}: the value must be finite")
+        values[name.strip()] = value
+    return values
+
+
+def _load_with_sets(spec: str, sets: list[str] | None):
+    from negsim.scenarios import load_scenario
+
+    scenario = load_scenario(spec)
+    values = _parse_sets(sets)
+    return scenario.with_values(values) if values else scenario
+
+
+def _solver_options(scenario: Any, args: argparse.Namespace) -> dict[str, Any]:
+    options = dict(scenario.solver)
+    if getattr(args, "method", None):
+        options["method"] = args.method
+    if getattr(args, "iterations", None) is not None:
+        if args.iterations < 1:
+            from negsim.errors import SolverError
+
+            raise SolverError("--iterations must be at least 1")
+        options["iterations"] = args.iterations
+    return options
+
+
+@_command("run")
+def _cmd_run(args: argparse.Namespace) -> int:
+    from negsim.analysis import explain, narrative_text, solve_game
+
+    scenario = _load_with_sets(args.scenario, args.set)
+    compiled = scenario.compile()
+    solution = solve_game(compiled.game, _solver_options(scenario, args), progress=args.progress)
+    story = explain(compiled, solution, scenario=scenario.name)
+    if args.json:
+        print_json(story.to_dict())
+    else:
+        print(narrative_text(story))
+    return EXIT_OK
+
+
+@_command("check")
+def _cmd_check(args: argparse.Namespace) -> int:
+    from negsim.analysis import check
+    from negsim.errors import ScenarioError
+    from negsim.scenarios import bundled_scenarios
+
+    if args.all == bool(args.scenario):
+        raise ScenarioError("give a SCENARIO or --all (not both)")
+    specs = list(bundled_scenarios()) if args.all else [args.scenario]
+    report = []
+    failed = False
+    for spec in specs:
+        scenario = _load_with_sets(spec, args.set)
+        compiled = scenario.compile()
+        try:
+            results = check(compiled, counterfactuals=args.counterfactuals, options=_solver_options(scenario, args))
+        except ScenarioError as exc:
+            raise scenario.error(exc) from None
+        bad = [r for r in results if not r.holds or (args.counterfactuals and r.fails_under_counterfactual is False)]
+        failed |= bool(bad)
+        report.append({"scenario": scenario.name, "passed": not bad, "facts": [r.to_dict() for r in results]})
+        if not args.json:
+            print(f"{scenario.name}: {scenario.title}")
+            for r in results:
+                mark = "PASS" if r.holds else "FAIL"
+                print(f"  {mark}  {r.fact}  (P = {r.probability:.3f}, expected {r.bounds})")
+                if args.counterfactuals and r.counterfactual:
+                    setting = ", ".join(f"{k}={v:g}" for k, v in r.counterfactual.items())
+                    verdict = "fails, as it should" if r.fails_under_counterfactual else "STILL HOLDS"
+                    print(f"        with {setting}: P = {r.counterfactual_probability:.3f} - {verdict}")
+            if not results:
+                print("  (no [[expect]] facts)")
+    if args.json:
+        print_json({"passed": not failed, "scenarios": report})
+    elif len(specs) > 1:
+        print(f"{sum(r['passed'] for r in report)} of {len(report)} scenarios pass")
+    return EXIT_FAILED_CHECK if failed else EXIT_OK
+
+
+@_command("list")
+def _cmd_list(args: argparse.Namespace) -> int:
+    from negsim.scenarios import bundled_scenarios
+
+    table = bundled_scenarios()
+    if args.json:
+        print_json([{"name": n, "title": t, "path": str(p)} for n, (t, p) in table.items()])
+        return EXIT_OK
+    width = max((len(n) for n in table), default=0)
+    for name, (title, _) in table.items():
+        print(f"{name:<{width}}  {title}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``negsim`` command (all subcommands)."""
@@ -188,6 +298,51 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"negsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    set_help = "override a parameter (repeatable), e.g. --set us_resolve_prior=0.8"
+    p = sub.add_parser(
+        "run",
+        help="solve a scenario and tell its equilibrium path",
+        description=(
+            "Solve a scenario (a bundled name such as istanbul-2025, or a .toml path) with a "
+            "method that fits its game, and print the equilibrium path stage by stage: who does "
+            "what, with what probability, which precondition blocked which move; then the outcome "
+            "and each agent's payoff."
+        ),
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name (see `negsim list`) or a .toml file")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
+    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print JSON: {"scenario", "method", "path", "outcome", "values", "nash_conv", ...}',
+    )
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
+
+    p = sub.add_parser(
+        "check",
+        help="test a scenario's stylized facts ([[expect]])",
+        description=(
+            "Solve a scenario and test each of its [[expect]] facts. Exit status 1 if a fact fails "
+            "(with --counterfactuals: also if a fact still holds under its counterfactual parameters)."
+        ),
+    )
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?", help="bundled scenario name or a .toml file")
+    p.add_argument("--all", action="store_true", help="check every bundled scenario")
+    p.add_argument(
+        "--counterfactuals",
+        action="store_true",
+        help="also check that every fact fails under its counterfactual parameter values",
+    )
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
+    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+
+    p = sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with titles.")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser(
         "info",
@@ -213,10 +368,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("game", metavar="GAME", help="a .efg or .nfg file, or a library game name (see `negsim games`)")
     p.add_argument("--method", "-m", default="auto", metavar="M", help=f"solver to use (default auto). {method_help}")
-    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
-                   help="iterations for iterative methods (CFR family; default 1000)")
-    p.add_argument("--json", action="store_true",
-                   help='print JSON: {"method", "values", "nash_conv", "iterations", "seconds", "profile"}')
+    p.add_argument(
+        "--iterations",
+        "-n",
+        type=int,
+        default=None,
+        metavar="N",
+        help="iterations for iterative methods (CFR family; default 1000)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print JSON: {"method", "values", "nash_conv", "iterations", "seconds", "profile"}',
+    )
     p.add_argument("--full", action="store_true", help="print every information set, however many")
     p.add_argument("--progress", action="store_true", help="show a progress bar for iterative methods")
 

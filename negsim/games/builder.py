@@ -327,7 +327,7 @@ class GameBuilder:
         )
         chance = Infosets(
             player=np.full(len(self._chance_actions), -1),
-            number=np.arange(1, len(self._chance_actions) + 1),
+            number=np.zeros(len(self._chance_actions), np.int64),
             labels=self._chance_labels,
             actions=self._chance_actions,
         )
@@ -479,6 +479,25 @@ def game_from_tree(
         labels=[infosets.labels[i] for i in perm],
         actions=[infosets.actions[i] for i in perm],
     )
+
+    # chance information sets: numbered by first appearance when asked (or when unnumbered)
+    if chance_infosets is not None and len(chance_infosets):
+        ch_numbers = chance_infosets.number
+        if renumber_infosets or (renumber_infosets is None and not np.any(ch_numbers)):
+            is_ch = new_kind == CHANCE
+            ch_nodes = np.flatnonzero(is_ch)
+            first = np.full(len(chance_infosets), num_nodes, np.int64)
+            np.minimum.at(first, new_infoset[ch_nodes], ch_nodes)
+            key = np.argsort(first, kind="stable")
+            inv3 = np.empty_like(key)
+            inv3[key] = np.arange(key.size)
+            new_infoset[is_ch] = inv3[new_infoset[is_ch]]
+            chance_infosets = Infosets(
+                player=np.full(key.size, -1),
+                number=np.arange(1, key.size + 1),
+                labels=[chance_infosets.labels[i] for i in key],
+                actions=[chance_infosets.actions[i] for i in key],
+            )
 
     labels = None if node_labels is None else [node_labels[i] for i in order]
     node_payoffs = np.asarray(node_payoffs, np.float64)

@@ -57,7 +57,7 @@ def reduced_strategies(
     >>> from negsim.games import library
     >>> labels, plans = reduced_strategies(library.kuhn_poker(), 0)
     >>> len(labels), plans.shape
-    (27, 27, 13)
+    (27, (27, 13))
     """
     sf = game.sequence_form
     starts = sf.sequence_start[player]

@@ -357,6 +357,9 @@ class ExtensiveFormGame:
             raise GameError("a game needs a one-dimensional, non-empty parent array")
         if num_nodes > MAX_NODES:
             raise GameError(f"the tree has {num_nodes:,} nodes, over the limit of {MAX_NODES:,}")
+        kind = _frozen(kind, np.int64)
+        if np.any((kind < 0) | (kind > 2)):
+            raise GameError("node kinds must be 0 (decision), 1 (chance) or 2 (terminal)")
         kind = _frozen(kind, np.int8)
         player = _frozen(player, np.int64)
         infoset = _frozen(infoset, np.int64)
@@ -531,6 +534,9 @@ class ExtensiveFormGame:
 
     # ------------------------------------------------------------------ basic facts
     def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("ExtensiveFormGame is immutable")
+
+    def __delattr__(self, name: str) -> None:
         raise AttributeError("ExtensiveFormGame is immutable")
 
     def __repr__(self) -> str:

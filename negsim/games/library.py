@@ -8,7 +8,7 @@ game               histories  terminals  infosets         sequences
 =================  =========  =========  ===============  =================
 Kuhn poker                58         30  6 + 6            12 + 12
 Leduc poker            9,457      5,520  468 + 468        1,092 + 1,092
-Liar's dice (1d6)    294,883    147,420  12,288 + 12,288  24,576 + 24,576
+Liar's dice (1d6)    294,883    147,420  12,288 + 12,288  24,570 + 24,570
 =================  =========  =========  ===============  =================
 
 The value of Kuhn poker for the first player is -1/18 (Kuhn 1950); of Leduc poker about
@@ -168,7 +168,7 @@ def liars_dice(sides: int = 6) -> ExtensiveFormGame:
     --------
     >>> game = liars_dice(sides=2)
     >>> game.num_terminals, game.num_infosets
-    (60, (32, 32))
+    (60, (16, 16))
     """
     if not 2 <= sides <= 9:
         raise GameError("liars_dice supports 2 to 9 sides")

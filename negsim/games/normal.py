@@ -99,6 +99,9 @@ class NormalFormGame:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("NormalFormGame is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("NormalFormGame is immutable")
+
     def __repr__(self) -> str:
         batch = f", batch={self.batch_size}" if self.batch_size is not None else ""
         title = f"{self.title!r}, " if self.title else ""
@@ -147,12 +150,26 @@ class NormalFormGame:
         Returns an array ``[n]`` (or ``[B, n]`` for a batch when the profile is batched
         as ``[B, a_p]`` per player).
         """
+        if len(profile) != self.num_players:
+            raise GameError(f"a profile needs {self.num_players} strategies, got {len(profile)}")
+        vectors = [np.asarray(x, np.float64) for x in profile]
+        batch = {x.shape[0] for x in vectors if x.ndim == 2}
+        for p, x in enumerate(vectors):
+            if x.ndim not in (1, 2) or x.shape[-1] != self.shape[p]:
+                raise GameError(
+                    f"strategy of {self.players[p]} needs {self.shape[p]} probabilities, got shape {x.shape}"
+                )
+        if len(batch) > 1 or (batch and self.batch_size is not None and batch != {self.batch_size}):
+            raise GameError("batched strategies must share the game's batch size")
         out = self.payoffs
+        if batch and self.batch_size is None:
+            out = np.broadcast_to(out, (batch.pop(),) + out.shape)
+        batched = out.ndim == self.num_players + 2
         for p in reversed(range(self.num_players)):
-            x = np.asarray(profile[p], np.float64)
+            x = vectors[p]
             if x.ndim == 1:
                 out = out @ x
-            else:
+            elif batched:
                 out = np.einsum("b...k,bk->b...", out, x)
         return out
 
@@ -171,9 +188,7 @@ class NormalFormGame:
         """Game ``index`` of a batch."""
         if self.batch_size is None:
             raise GameError("this game is not a batch")
-        return NormalFormGame(
-            self.payoffs[index], players=self.players, strategies=self.strategies, title=self.title
-        )
+        return NormalFormGame(self.payoffs[index], players=self.players, strategies=self.strategies, title=self.title)
 
     @cached_property
     def num_profiles(self) -> int:

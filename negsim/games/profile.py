@@ -86,6 +86,9 @@ class BehaviorProfile:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("BehaviorProfile is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("BehaviorProfile is immutable")
+
     def __repr__(self) -> str:
         return f"BehaviorProfile(players={list(self.game.players)}, sequences={list(self.game.num_sequences)})"
 
@@ -130,6 +133,50 @@ class BehaviorProfile:
                 x[..., seqs] = probs[..., seqs - 1] * x[..., parent_of_seq[seqs]]
             plans.append(x)
         return tuple(plans)
+
+    def edge_probabilities(self) -> np.ndarray:
+        """Probability of the edge into every node: ``[N]`` (or ``[B, N]``).
+
+        Chance edges get the chance probability, decision edges the behaviour probability
+        of the action, the root 1.
+        """
+        game = self.game
+        sf = game.sequence_form
+        lead = () if self.batch_size is None and game.batch_size is None else (self.batch_size or game.batch_size,)
+        out = np.broadcast_to(game.chance_prob, lead + (game.num_nodes,)).copy()
+        nodes = np.arange(1, game.num_nodes)
+        parents = game.parent[1:]
+        decided = game.kind[parents] == 0
+        kids, pars = nodes[decided], parents[decided]
+        players = game.player[pars]
+        for p in range(game.num_players):
+            mine = players == p
+            if not np.any(mine):
+                continue
+            local = game.infoset[pars[mine]] - sf.infoset_offset[p]
+            seq = sf.sequence_start[p][local] + game.action[kids[mine]]
+            out[..., kids[mine]] = np.broadcast_to(self.probabilities[p], lead + (sf.num_sequences[p],))[..., seq - 1]
+        return out
+
+    def node_reach(self) -> np.ndarray:
+        """Probability of reaching every node under the profile and chance: ``[N]`` (or ``[B, N]``).
+
+        Examples
+        --------
+        >>> from negsim.games import library
+        >>> kuhn = library.kuhn_poker()
+        >>> reach = BehaviorProfile.uniform(kuhn).node_reach()
+        >>> float(reach[kuhn.terminals].sum())
+        1.0
+        """
+        game = self.game
+        edge = self.edge_probabilities()
+        reach = np.ones_like(edge)
+        offs = game.level_offsets
+        for d in range(1, len(offs) - 1):
+            lo, hi = int(offs[d]), int(offs[d + 1])
+            reach[..., lo:hi] = reach[..., game.parent[lo:hi]] * edge[..., lo:hi]
+        return reach
 
     def action_probabilities(self, player: int, infoset: int) -> dict[str, float]:
         """``{action label: probability}`` at one information set (local index of ``player``)."""
@@ -223,6 +270,9 @@ class MixedProfile:
         object.__setattr__(self, "probabilities", tuple(arrays))
 
     def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("MixedProfile is immutable")
+
+    def __delattr__(self, name: str) -> None:
         raise AttributeError("MixedProfile is immutable")
 
     def __repr__(self) -> str:

@@ -65,8 +65,12 @@ class _State:
         ev.plan_from_gather(self.gathered, out=self.plan[: pp.num_sequences + 1])
 
 
-def _regret_match(ev: Evaluator, p: int, positive: np.ndarray, sigma: np.ndarray) -> None:
-    """``sigma`` proportional to ``positive`` per information set, uniform where all are 0."""
+def _regret_match(ev: Evaluator, p: int, positive: np.ndarray, sigma: np.ndarray, tremble: float = 0.0) -> None:
+    """``sigma`` proportional to ``positive`` per information set, uniform where all are 0.
+
+    With ``tremble > 0`` every action keeps at least that probability:
+    ``sigma = tremble + (1 - k tremble) * sigma``.
+    """
     pp = ev.plex.players[p]
     tail = positive.shape[1:]
     for k, lo, count in pp.groups:
@@ -76,7 +80,11 @@ def _regret_match(ev: Evaluator, p: int, positive: np.ndarray, sigma: np.ndarray
         block = positive[lo:hi].reshape((k, count) + tail)
         total = block.sum(axis=0)
         empty = total <= 0.0
-        np.divide(block + empty, total + k * empty, out=sigma[lo:hi].reshape((k, count) + tail))
+        out = sigma[lo:hi].reshape((k, count) + tail)
+        np.divide(block + empty, total + k * empty, out=out)
+        if tremble:
+            out *= 1.0 - k * tremble
+            out += tremble
 
 
 def _increments(ev: Evaluator, p: int, values: np.ndarray, sigma: np.ndarray, out: np.ndarray) -> None:
@@ -105,6 +113,7 @@ def cfr(
     callback: Callable[[int, Any], Any] | None = None,
     initial: str | BehaviorProfile = "uniform",
     seed: int | None = None,
+    tremble: float = 0.0,
     progress: bool = False,
 ) -> Solution:
     """Run a CFR variant on an extensive game (or a batch of games) with perfect recall.
@@ -136,6 +145,14 @@ def cfr(
         The first iteration's strategies (``"random"`` draws them with ``seed``).
     seed : int, optional
         Seed for ``initial="random"``; CFR itself is deterministic.
+    tremble : float
+        If positive, every action is played with at least this probability during the
+        iterations (regret minimization over the perturbed strategy sets of Farina,
+        Kroer & Sandholm 2017). Every information set is then reached, so the average
+        profile also answers moves off the equilibrium path sensibly: as ``tremble``
+        goes to 0 its limit points are (quasi-)perfect equilibria, free of non-credible
+        threats. The returned profile keeps the tremble; its NashConv is measured in the
+        unperturbed game.
     progress : bool
         Show a progress bar (tqdm) on long runs.
 
@@ -171,11 +188,14 @@ def cfr(
         raise SolverError("iterations must be at least 1")
     if track_every is not None and track_every < 0:
         raise SolverError("track_every must be non-negative")
+    max_actions = int(game.infosets.num_actions.max(initial=1))
+    if not 0.0 <= tremble < 1.0 / max_actions:
+        raise SolverError(f"tremble must lie in [0, 1/{max_actions}) for this game, got {tremble!r}")
 
     started = time.perf_counter()
     ev = Evaluator(game)
     n = game.num_players
-    states = [_State(ev, p, _initial_sigma(ev, game, p, initial, seed)) for p in range(n)]
+    states = [_State(ev, p, _initial_sigma(ev, game, p, initial, seed, tremble)) for p in range(n)]
     plans = [s.plan for s in states]
     checkpoints = _checkpoints(iterations, track_every, target_nash_conv is not None)
     history: list[tuple[int, Any]] = []
@@ -220,9 +240,9 @@ def cfr(
                 regret += st.increment
             if plus:
                 np.maximum(regret, 0.0, out=regret)
-                _regret_match(ev, p, regret, st.sigma)
+                _regret_match(ev, p, regret, st.sigma, tremble)
             else:
-                _regret_match(ev, p, np.maximum(regret, 0.0), st.sigma)
+                _regret_match(ev, p, np.maximum(regret, 0.0), st.sigma, tremble)
             ev.gather(p, st.sigma, out=st.gathered)
             ev.plan_from_gather(st.gathered, out=st.plan[: st.gathered.shape[1]])
         if bar is not None:
@@ -262,13 +282,16 @@ def cfr(
             "variant": variant,
             "alternating": alternating,
             **({"alpha": alpha, "beta": beta, "gamma": gamma} if variant == "dcfr" else {}),
+            **({"tremble": tremble} if tremble else {}),
             "profile": "average",
         },
     )
 
 
 # ---------------------------------------------------------------------------- helpers
-def _initial_sigma(ev: Evaluator, game: ExtensiveFormGame, p: int, initial: Any, seed: int | None) -> np.ndarray:
+def _initial_sigma(
+    ev: Evaluator, game: ExtensiveFormGame, p: int, initial: Any, seed: int | None, tremble: float
+) -> np.ndarray:
     pp = ev.plex.players[p]
     sigma = np.ones((pp.size,) + ev.batch_shape)
     if isinstance(initial, BehaviorProfile):
@@ -276,13 +299,13 @@ def _initial_sigma(ev: Evaluator, game: ExtensiveFormGame, p: int, initial: Any,
             raise SolverError("the initial profile belongs to a different game")
         return ev.kernel_from_public(p, initial.probabilities[p])
     if initial == "uniform":
-        _regret_match(ev, p, np.zeros_like(sigma), sigma)
+        _regret_match(ev, p, np.zeros_like(sigma), sigma, tremble)
         return sigma
     if initial == "random":
         rng = np.random.default_rng(None if seed is None else [seed, p])
         weights = rng.random(sigma.shape)
         weights[0] = weights[-1] = 0.0
-        _regret_match(ev, p, weights, sigma)
+        _regret_match(ev, p, weights, sigma, tremble)
         return sigma
     raise SolverError(f"initial must be 'uniform', 'random' or a BehaviorProfile, not {initial!r}")
 

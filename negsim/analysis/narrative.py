@@ -1,0 +1,345 @@
+"""The equilibrium path of a negotiation, told stage by stage.
+
+:func:`explain` turns a solved negotiation into a :class:`Narrative`: for every stage the
+probability that it is reached, the probability of each move there (overall and, when the
+mover holds private information, for each of its types), the moves that were blocked and
+by which precondition, the distribution of the final outcome, each agent's expected
+payoff broken down into its payoff terms, and the NashConv of the profile.
+:func:`narrative_text` prints it for a student; :meth:`Narrative.to_dict` gives the JSON
+of ``negsim run --json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from negsim.games.profile import BehaviorProfile
+from negsim.negotiation.compiler import SKIPPED, CompiledNegotiation
+from negsim.negotiation.model import Chance, Stage
+from negsim.solvers.solution import Solution
+
+__all__ = ["MoveShare", "StageReport", "Narrative", "explain", "narrative_text"]
+
+SHOW = 0.005
+"""Moves and stages less likely than this are left out of the text."""
+
+
+@dataclass(frozen=True)
+class MoveShare:
+    """One move at one stage: how likely it is, and how often it was blocked."""
+
+    move: str
+    label: str
+    probability: float
+    blocked: float = 0.0
+    reason: str = ""
+    by_type: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """One step of the protocol on the equilibrium path."""
+
+    stage: str
+    agent: str
+    date: str
+    description: str
+    reached: float
+    moves: tuple[MoveShare, ...]
+    is_chance: bool = False
+    types: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """A solved negotiation, ready to print or to dump as JSON."""
+
+    scenario: str
+    title: str
+    method: str
+    stages: tuple[StageReport, ...]
+    outcome: dict[str, dict[str, float]]
+    values: dict[str, float]
+    terms: dict[str, dict[str, float]]
+    nash_conv: float
+    seconds: float
+    iterations: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def most_likely_outcome(self) -> dict[str, Any]:
+        """The most likely value of every issue."""
+        return {issue: max(dist, key=dist.get) for issue, dist in self.outcome.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"scenario", "method", "path", "outcome", "values", "nash_conv", ...}``."""
+        path = []
+        for st in self.stages:
+            for mv in st.moves:
+                if mv.probability <= 0.0:
+                    continue
+                entry = {
+                    "stage": st.stage,
+                    "agent": st.agent,
+                    "move": mv.move,
+                    "probability": mv.probability * st.reached,
+                    "probability_if_reached": mv.probability,
+                }
+                if mv.by_type:
+                    entry["by_type"] = mv.by_type
+                path.append(entry)
+        return {
+            "scenario": self.scenario,
+            "title": self.title,
+            "method": self.method,
+            "path": path,
+            "outcome": self.most_likely_outcome(),
+            "outcome_distribution": self.outcome,
+            "values": self.values,
+            "payoff_terms": self.terms,
+            "nash_conv": self.nash_conv,
+            "iterations": self.iterations,
+            "seconds": self.seconds,
+            "blocked": [
+                {"stage": st.stage, "agent": st.agent, "move": mv.move, "probability": mv.blocked, "reason": mv.reason}
+                for st in self.stages
+                for mv in st.moves
+                if mv.blocked > 0
+            ],
+        }
+
+
+def explain(compiled: CompiledNegotiation, solution: Solution, *, scenario: str = "") -> Narrative:
+    """The equilibrium path of a solved (single, unbatched) negotiation game.
+
+    Parameters
+    ----------
+    compiled : CompiledNegotiation
+    solution : Solution
+        A solution of ``compiled.game`` (or of the same tree with other parameters).
+    scenario : str
+        The scenario's name, for the report.
+
+    Examples
+    --------
+    >>> from negsim.scenarios import load_scenario
+    >>> from negsim.analysis import solve_game
+    >>> compiled = load_scenario("istanbul-2025").compile()
+    >>> story = explain(compiled, solve_game(compiled.game))
+    >>> story.most_likely_outcome()["ceasefire"]
+    'none'
+    """
+    game = solution.game
+    profile: BehaviorProfile = solution.profile
+    reach = profile.node_reach()
+    edge = profile.edge_probabilities()
+    neg = compiled.negotiation
+    var_names = list(compiled.variables)
+    stages = []
+    for s, step in enumerate(compiled.steps):
+        nodes = np.flatnonzero(compiled.node_stage == s)
+        total = float(reach[nodes].sum()) if nodes.size else 0.0
+        if isinstance(step, Stage):
+            stages.append(_stage_report(compiled, game, step, nodes, reach, edge, total, var_names))
+        else:
+            stages.append(_chance_report(compiled, game, step, nodes, reach, edge, total))
+    # outcome distribution over issues
+    terminal_reach = reach[game.terminals]
+    outcome = {}
+    for issue in neg.issues:
+        var = compiled.variables[issue.name]
+        codes = compiled.terminal_codes[issue.name]
+        dist = np.bincount(codes, weights=terminal_reach, minlength=len(var.values))
+        outcome[issue.name] = {_text(v): float(p) for v, p in zip(var.values, dist, strict=True) if p > 1e-12}
+    values = {a: float(v) for a, v in zip(game.players, np.asarray(solution.values), strict=True)}
+    terms = {}
+    term_values = compiled.payoff_term_values()
+    for agent, table in term_values.items():
+        terms[agent] = {
+            name: float(np.dot(terminal_reach, np.broadcast_to(v, terminal_reach.shape))) for name, v in table.items()
+        }
+    return Narrative(
+        scenario=scenario or neg.name,
+        title=neg.title,
+        method=solution.method,
+        stages=tuple(stages),
+        outcome=outcome,
+        values=values,
+        terms=terms,
+        nash_conv=float(solution.nash_conv),
+        seconds=float(solution.seconds),
+        iterations=int(solution.iterations),
+        info=dict(solution.info),
+    )
+
+
+def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_names) -> StageReport:
+    moves = {m.name: m for m in step.moves}
+    weight = {m: 0.0 for m in moves}
+    blocked_weight = {m: 0.0 for m in moves}
+    reasons: dict[str, str] = {}
+    # private information the mover holds: chance events it observes, except public ones
+    agent = compiled.negotiation.agent_names.index(step.agent)
+    private = [
+        c
+        for c in compiled.steps
+        if isinstance(c, Chance)
+        and c.observed_by != "all"
+        and agent in _observer_indices(compiled, c)
+        and len(_observer_indices(compiled, c)) < len(compiled.negotiation.agents)
+    ]
+    by_type: dict[str, dict[str, float]] = {m: {} for m in moves}
+    type_total: dict[str, float] = {}
+    for h in nodes:
+        r = float(reach[h])
+        kids = game.children(h)
+        labels = game.node_actions(h)
+        for child, label in zip(kids, labels, strict=True):
+            weight[label] += r * float(edge[child])
+        for move, reason in compiled.blocked.get(int(h), []):
+            blocked_weight[move] += r
+            reasons.setdefault(move, reason)
+        for c in private:
+            code = compiled.node_codes[h, var_names.index(c.name)]
+            value = compiled.variables[c.name].values[code]
+            if value == SKIPPED:
+                continue
+            key = f"{c.name}={value}"
+            type_total[key] = type_total.get(key, 0.0) + r
+            for child, label in zip(kids, labels, strict=True):
+                by_type[label][key] = by_type[label].get(key, 0.0) + r * float(edge[child])
+    shares = []
+    for name, move in moves.items():
+        prob = weight[name] / total if total > 0 else 0.0
+        types = {k: v / type_total[k] for k, v in by_type[name].items() if type_total.get(k, 0) > 0}
+        shares.append(
+            MoveShare(
+                move=name,
+                label=move.label or name.replace("_", " "),
+                probability=prob,
+                blocked=blocked_weight[name] / total if total > 0 else 0.0,
+                reason=reasons.get(name, ""),
+                by_type=types if len(type_total) > 1 else {},
+            )
+        )
+    notes = sorted({n for h in nodes for n in compiled.notes.get(int(h), [])})
+    return StageReport(
+        stage=step.name,
+        agent=step.agent,
+        date=step.date,
+        description=step.description,
+        reached=total,
+        moves=tuple(shares),
+        types=tuple(sorted(type_total)),
+        notes=tuple(notes),
+    )
+
+
+def _chance_report(compiled, game, step: Chance, nodes, reach, edge, total) -> StageReport:
+    weight: dict[str, float] = {o: 0.0 for o in step.outcomes}
+    for h in nodes:
+        for child, label in zip(game.children(h), game.node_actions(h), strict=True):
+            weight[label] += float(reach[h]) * float(edge[child])
+    shares = tuple(MoveShare(move=o, label=o, probability=(w / total if total > 0 else 0.0)) for o, w in weight.items())
+    who = step.observed_by if isinstance(step.observed_by, str) else ", ".join(step.observed_by) or "no one"
+    return StageReport(
+        stage=step.name,
+        agent="chance",
+        date="",
+        description=step.description + (f" (seen by {who})" if who else ""),
+        reached=total,
+        moves=shares,
+        is_chance=True,
+    )
+
+
+def _observer_indices(compiled: CompiledNegotiation, chance: Chance) -> set[int]:
+    names = compiled.negotiation.agent_names
+    if isinstance(chance.observed_by, str):
+        return set(range(len(names))) if chance.observed_by == "all" else {names.index(chance.observed_by)}
+    return {names.index(a) for a in chance.observed_by}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _pct(p: float) -> str:
+    if p >= 0.9995:
+        return "certainly"
+    if p <= 0.0005:
+        return "never"
+    return f"with probability {p:.2f}"
+
+
+def narrative_text(story: Narrative, *, width: int = 88) -> str:
+    """The narrative as text a student can read.
+
+    Examples
+    --------
+    >>> from negsim.scenarios import load_scenario
+    >>> from negsim.analysis import solve_game
+    >>> compiled = load_scenario("istanbul-2025").compile()
+    >>> text = narrative_text(explain(compiled, solve_game(compiled.game)))
+    >>> "Outcome" in text and "Payoffs" in text
+    True
+    """
+    import textwrap
+
+    out = [story.title, "=" * min(len(story.title), width), ""]
+    out.append("The equilibrium path, stage by stage:")
+    number = 0
+    for st in story.stages:
+        if st.reached < SHOW:
+            continue
+        number += 1
+        if st.is_chance:
+            parts = ", ".join(f"{m.move} {m.probability:.2f}" for m in st.moves)
+            out.append(f"{number:>2}. Chance: {st.stage} - {parts}. {st.description.strip()}")
+            continue
+        when = f" ({st.date})" if st.date else ""
+        reached = "" if st.reached >= 0.9995 else f" [reached with probability {st.reached:.2f}]"
+        out.append(f"{number:>2}. {st.agent}{when}, {st.stage}{reached}:")
+        if st.description:
+            out.extend(textwrap.wrap(st.description.strip(), width, initial_indent="    ", subsequent_indent="    "))
+        for mv in sorted(st.moves, key=lambda m: -m.probability):
+            if mv.probability < SHOW:
+                continue
+            line = f"    -> {st.agent} chooses to {mv.label} ({_pct(mv.probability)})"
+            out.append(line)
+            if mv.by_type and len({round(v, 3) for v in mv.by_type.values()}) > 1:
+                detail = "; ".join(f"{k}: {v:.2f}" for k, v in sorted(mv.by_type.items()))
+                out.append(f"       by private type - {detail}")
+        for mv in st.moves:
+            if mv.blocked >= SHOW:
+                share = "" if mv.blocked >= 0.9995 else f" in {mv.blocked:.0%} of cases"
+                out.append(f"    x  '{mv.label}' was not available{share}: blocked by {mv.reason}")
+        for note in st.notes:
+            out.append(f"    (note: {note})")
+    out.append("")
+    out.append("Outcome:")
+    for issue, dist in story.outcome.items():
+        parts = ", ".join(
+            f"{v} ({p:.2f})" if p < 0.9995 else str(v)
+            for v, p in sorted(dist.items(), key=lambda x: -x[1])
+            if p >= SHOW
+        )
+        out.append(f"    {issue}: {parts}")
+    out.append("")
+    out.append("Payoffs (expected, with the terms that make them up):")
+    for agent, value in story.values.items():
+        terms = ", ".join(f"{k} {v:+.2f}" for k, v in story.terms.get(agent, {}).items() if abs(v) >= 0.005)
+        out.append(f"    {agent:<8} {value:+.3f}" + (f"   = {terms}" if terms else ""))
+    out.append("")
+    certified = story.nash_conv <= 1e-9
+    quality = "an exact equilibrium" if certified else "an approximate equilibrium"
+    out.append(
+        f"Solved with {story.method} in {story.seconds:.2f} s ({story.iterations:,} iterations): NashConv "
+        f"{story.nash_conv:.2g}, {quality} (NashConv is what all agents together could gain by deviating)."
+    )
+    return "\n".join(out)

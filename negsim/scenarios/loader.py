@@ -1,0 +1,695 @@
+"""Scenario files: TOML in, a :class:`~negsim.negotiation.Negotiation` out, with precise errors.
+
+A scenario file has the sections ``[scenario]`` (name, title, date, description,
+sources, max_nodes), ``[solver]`` (method and options for ``negsim run``),
+``[parameters.NAME]`` (value, source, range, prior, unit, description), ``[[agents]]``
+(name, payoff, preconditions), ``[[issues]]``, ``[[stages]]`` (with ``[[stages.moves]]``),
+``[[chance]]`` and ``[[expect]]``. Every error names the file, the key path
+(``agents[1].preconditions[0].condition``) and, where it can, the line; a misspelt key or
+name comes with the nearest valid one.
+
+Bundled scenarios are found by name (``istanbul-2025``) from any directory after
+``pip install``; any other ``.toml`` file is found by path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from negsim.errors import ScenarioError
+from negsim.negotiation.model import (
+    Agent,
+    Chance,
+    Expectation,
+    Issue,
+    Move,
+    Negotiation,
+    Parameter,
+    Precondition,
+    Stage,
+)
+
+__all__ = ["Scenario", "load_scenario", "parse_scenario", "bundled_scenarios", "scenario_path"]
+
+_SECTIONS = {"scenario", "solver", "parameters", "agents", "issues", "stages", "chance", "expect"}
+_SCENARIO_KEYS = {"name", "title", "date", "description", "sources", "max_nodes"}
+_SOLVER_KEYS = {"method", "iterations", "tremble", "tolerance"}
+_PARAMETER_KEYS = {"value", "source", "range", "prior", "unit", "description"}
+_PRIOR_KEYS = {
+    "uniform": {"low", "high"},
+    "normal": {"mean", "sd", "low", "high"},
+    "beta": {"a", "b", "low", "high"},
+    "triangular": {"low", "mode", "high"},
+}
+_AGENT_KEYS = {"name", "payoff", "preconditions", "description"}
+_PRECONDITION_KEYS = {"move", "condition", "kind", "cost", "description", "source"}
+_ISSUE_KEYS = {"name", "values", "initial", "description"}
+_STAGE_KEYS = {"name", "agent", "moves", "when", "observed_by", "description", "date"}
+_MOVE_KEYS = {"name", "set", "when", "end", "kind", "label", "description"}
+_CHANCE_KEYS = {"name", "outcomes", "observed_by", "after", "when", "description"}
+_EXPECT_KEYS = {"fact", "condition", "at_least", "at_most", "counterfactual", "description"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario: the negotiation model plus where it came from.
+
+    Attributes
+    ----------
+    negotiation : Negotiation
+    path : Path or None
+    name : str
+    solver : dict
+        Options for ``negsim run`` (``method``, ``iterations``, ``tremble``, ``tolerance``).
+    """
+
+    negotiation: Negotiation
+    path: Path | None
+    name: str
+    solver: Mapping[str, Any] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def title(self) -> str:
+        return self.negotiation.title
+
+    def error(self, exc: ScenarioError) -> ScenarioError:
+        """The same error with this scenario's file and the line of its key."""
+        if exc.source is not None:
+            return exc
+        line = exc.line if exc.line is not None else _line_of(self.lines, exc.key)
+        return ScenarioError(exc.message, source=str(self.path or self.name), line=line, key=exc.key)
+
+    def compile(self, parameters: Mapping[str, Any] | None = None):
+        """Compile the negotiation (errors name this file and line)."""
+        try:
+            return self.negotiation.compile(parameters)
+        except ScenarioError as exc:
+            raise self.error(exc) from None
+
+    def with_values(self, values: Mapping[str, float]) -> Scenario:
+        """The scenario with new default parameter values (for ``--set``)."""
+        from dataclasses import replace
+
+        try:
+            negotiation = self.negotiation.with_values(values)
+        except ScenarioError as exc:
+            raise self.error(ScenarioError(exc.message, key="--set")) from None
+        return replace(self, negotiation=negotiation)
+
+
+# ---------------------------------------------------------------------------- lookup
+def _bundled_dirs() -> list[Path]:
+    dirs = []
+    try:
+        packaged = resources.files("negsim") / "_scenarios"
+        if packaged.is_dir():
+            dirs.append(Path(str(packaged)))
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
+        pass
+    repo = Path(__file__).resolve().parents[2] / "scenarios"
+    if repo.is_dir():
+        dirs.append(repo)
+    return dirs
+
+
+def bundled_scenarios() -> dict[str, tuple[str, Path]]:
+    """The scenarios shipped with negsim: ``{name: (title, path)}``.
+
+    Examples
+    --------
+    >>> "istanbul-2025" in bundled_scenarios()
+    True
+    """
+    found: dict[str, tuple[str, Path]] = {}
+    for folder in _bundled_dirs():
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                continue
+            meta = data.get("scenario", {}) if isinstance(data.get("scenario"), dict) else {}
+            name = str(meta.get("name") or path.stem.replace("_", "-"))
+            found.setdefault(name, (str(meta.get("title", "")), path))
+    return found
+
+
+def scenario_path(spec: str | Path) -> Path:
+    """The file of a scenario given by path or by bundled name.
+
+    Raises
+    ------
+    ScenarioError
+        If ``spec`` is neither an existing file nor a bundled scenario's name.
+    """
+    text = str(spec)
+    path = Path(text).expanduser()
+    if path.is_file():
+        return path
+    table = bundled_scenarios()
+    key = text.strip()
+    if key in table:
+        return table[key][1]
+    for name, (_, p) in table.items():
+        if key in (p.stem, p.name, name.replace("-", "_")):
+            return p
+    if text.endswith(".toml") or "/" in text:
+        raise ScenarioError(f"{text}: no such file")
+    close = difflib.get_close_matches(key, list(table), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ScenarioError(f"no scenario named {text!r}{hint} (bundled: {', '.join(table) or 'none'})")
+
+
+def load_scenario(spec: str | Path) -> Scenario:
+    """Load a scenario by bundled name (``"istanbul-2025"``) or by path.
+
+    Raises
+    ------
+    ScenarioError
+        For a missing file, a TOML syntax error, or an invalid scenario; the message
+        names the file, the key and the line.
+
+    Examples
+    --------
+    >>> scenario = load_scenario("istanbul-2025")
+    >>> [agent.name for agent in scenario.negotiation.agents]
+    ['Ukraine', 'Russia', 'US', 'EU']
+    """
+    path = scenario_path(spec)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"the file is not UTF-8 text (byte {exc.start})", source=str(path)) from None
+    return parse_scenario(text, source=str(path), path=path)
+
+
+def parse_scenario(text: str, *, source: str = "<scenario>", path: Path | None = None) -> Scenario:
+    """Parse a scenario from TOML text.
+
+    Raises
+    ------
+    ScenarioError
+        With ``source``, the key path and the line of the first problem.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        line = int(match.group(1)) if match else None
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ScenarioError(f"TOML syntax error: {message}", source=source, line=line) from None
+    except (RecursionError, ValueError) as exc:
+        raise ScenarioError(f"TOML syntax error: {type(exc).__name__}", source=source) from None
+    lines = _key_lines(text)
+    try:
+        return _build(data, path=path, lines=lines)
+    except ScenarioError as exc:
+        line = exc.line if exc.line is not None else _line_of(lines, exc.key)
+        raise ScenarioError(exc.message, source=source, line=line, key=exc.key) from None
+
+
+# ---------------------------------------------------------------------------- schema
+def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) -> Scenario:
+    _keys(data, _SECTIONS, "")
+    meta = _table(data.get("scenario", {}), "scenario")
+    _keys(meta, _SCENARIO_KEYS, "scenario")
+    solver = _table(data.get("solver", {}), "solver")
+    _keys(solver, _SOLVER_KEYS, "solver")
+    if "iterations" in solver:
+        _integer(solver["iterations"], "solver.iterations", minimum=1)
+    if "tremble" in solver:
+        value = _number(solver["tremble"], "solver.tremble")
+        if not 0 <= value < 0.1:
+            raise ScenarioError("tremble must be in [0, 0.1)", key="solver.tremble")
+    if "method" in solver:
+        _string(solver["method"], "solver.method")
+
+    parameters = []
+    for name, spec in _table(data.get("parameters", {}), "parameters").items():
+        where = f"parameters.{name}"
+        spec = _table(spec, where) if isinstance(spec, dict) else {"value": spec, "source": None}
+        _keys(spec, _PARAMETER_KEYS, where)
+        if "value" not in spec:
+            raise ScenarioError("a parameter needs a value", key=f"{where}.value")
+        value = _number(spec["value"], f"{where}.value")
+        source = spec.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise ScenarioError('every parameter needs a source: a citation, or "assumption"', key=f"{where}.source")
+        rng = None
+        if "range" in spec:
+            rng = _pair(spec["range"], f"{where}.range")
+            if not rng[0] <= value <= rng[1]:
+                raise ScenarioError(f"value {value:g} lies outside its range {list(rng)}", key=f"{where}.value")
+        prior = None
+        if "prior" in spec:
+            prior = _prior(spec["prior"], f"{where}.prior")
+        parameters.append(
+            Parameter(
+                name=str(name),
+                value=value,
+                source=source.strip(),
+                range=rng,
+                prior=prior,
+                unit=_string(spec.get("unit", ""), f"{where}.unit"),
+                description=_string(spec.get("description", ""), f"{where}.description"),
+            )
+        )
+
+    issues = []
+    for k, spec in enumerate(_array(data.get("issues", []), "issues")):
+        where = f"issues[{k}]"
+        spec = _table(spec, where)
+        _keys(spec, _ISSUE_KEYS, where)
+        values = spec.get("values")
+        if not isinstance(values, list) or not values:
+            raise ScenarioError("an issue needs a non-empty list of values", key=f"{where}.values")
+        for v in values:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ScenarioError("issue values must be finite", key=f"{where}.values")
+            if not isinstance(v, str | int | float | bool):
+                raise ScenarioError(
+                    f"issue values must be strings, numbers or booleans, not {v!r}", key=f"{where}.values"
+                )
+        issues.append(
+            Issue(
+                name=_name(spec, where),
+                values=tuple(values),
+                initial=spec.get("initial"),
+                description=_string(spec.get("description", ""), f"{where}.description"),
+            )
+        )
+
+    agents = []
+    for k, spec in enumerate(_array(data.get("agents", []), "agents")):
+        where = f"agents[{k}]"
+        spec = _table(spec, where)
+        _keys(spec, _AGENT_KEYS, where)
+        payoff = spec.get("payoff", 0.0)
+        if isinstance(payoff, dict):
+            for term, expr in payoff.items():
+                _expression(expr, f"{where}.payoff.{term}")
+        else:
+            _expression(payoff, f"{where}.payoff")
+        pres = []
+        for j, pspec in enumerate(_array(spec.get("preconditions", []), f"{where}.preconditions")):
+            pwhere = f"{where}.preconditions[{j}]"
+            pspec = _table(pspec, pwhere)
+            _keys(pspec, _PRECONDITION_KEYS, pwhere)
+            for required in ("move", "condition"):
+                if required not in pspec:
+                    raise ScenarioError(f"a precondition needs '{required}'", key=f"{pwhere}.{required}")
+            kind = _string(pspec.get("kind", "hard"), f"{pwhere}.kind")
+            if kind not in ("hard", "soft"):
+                raise ScenarioError(f"kind must be 'hard' or 'soft', not {kind!r}", key=f"{pwhere}.kind")
+            cost = pspec.get("cost")
+            if cost is not None:
+                _expression(cost, f"{pwhere}.cost")
+            pres.append(
+                Precondition(
+                    move=_string(pspec["move"], f"{pwhere}.move"),
+                    condition=_string(pspec["condition"], f"{pwhere}.condition"),
+                    kind=kind,
+                    cost=cost,
+                    description=_string(pspec.get("description", ""), f"{pwhere}.description"),
+                    source=_string(pspec.get("source", ""), f"{pwhere}.source"),
+                )
+            )
+        agents.append(
+            Agent(
+                name=_name(spec, where),
+                payoff=payoff,
+                preconditions=tuple(pres),
+                description=_string(spec.get("description", ""), f"{where}.description"),
+            )
+        )
+
+    stages = []
+    for k, spec in enumerate(_array(data.get("stages", []), "stages")):
+        where = f"stages[{k}]"
+        spec = _table(spec, where)
+        _keys(spec, _STAGE_KEYS, where)
+        if "agent" not in spec:
+            raise ScenarioError("a stage needs an agent", key=f"{where}.agent")
+        moves = []
+        for j, mspec in enumerate(_array(spec.get("moves", []), f"{where}.moves")):
+            mwhere = f"{where}.moves[{j}]"
+            mspec = _table(mspec, mwhere)
+            _keys(mspec, _MOVE_KEYS, mwhere)
+            effects = _table(mspec.get("set", {}), f"{mwhere}.set")
+            for issue, value in effects.items():
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ScenarioError("a move cannot set an issue to NaN or infinity", key=f"{mwhere}.set.{issue}")
+                if not isinstance(value, str | int | float | bool):
+                    raise ScenarioError(f"cannot set an issue to {value!r}", key=f"{mwhere}.set.{issue}")
+            end = mspec.get("end", False)
+            if not isinstance(end, bool):
+                raise ScenarioError("end must be true or false", key=f"{mwhere}.end")
+            moves.append(
+                Move(
+                    name=_name(mspec, mwhere),
+                    set=effects,
+                    when=_optional_string(mspec.get("when"), f"{mwhere}.when"),
+                    end=end,
+                    kind=_string(mspec.get("kind", "other"), f"{mwhere}.kind"),
+                    label=_string(mspec.get("label", ""), f"{mwhere}.label"),
+                    description=_string(mspec.get("description", ""), f"{mwhere}.description"),
+                )
+            )
+        stages.append(
+            Stage(
+                name=_name(spec, where),
+                agent=_string(spec["agent"], f"{where}.agent"),
+                moves=tuple(moves),
+                when=_optional_string(spec.get("when"), f"{where}.when"),
+                observed_by=_observers(spec.get("observed_by", "all"), f"{where}.observed_by"),
+                description=_string(spec.get("description", ""), f"{where}.description"),
+                date=_string(spec.get("date", ""), f"{where}.date"),
+            )
+        )
+
+    chance = []
+    for k, spec in enumerate(_array(data.get("chance", []), "chance")):
+        where = f"chance[{k}]"
+        spec = _table(spec, where)
+        _keys(spec, _CHANCE_KEYS, where)
+        outcomes = _table(spec.get("outcomes", {}), f"{where}.outcomes")
+        if not outcomes:
+            raise ScenarioError("a chance event needs outcomes with probabilities", key=f"{where}.outcomes")
+        for outcome, prob in outcomes.items():
+            if isinstance(prob, float) and not math.isfinite(prob):
+                raise ScenarioError("a probability cannot be NaN or infinite", key=f"{where}.outcomes.{outcome}")
+            if isinstance(prob, int | float) and not isinstance(prob, bool) and prob < 0:
+                raise ScenarioError(f"probability {prob!r} is negative", key=f"{where}.outcomes.{outcome}")
+            _expression(prob, f"{where}.outcomes.{outcome}")
+        chance.append(
+            Chance(
+                name=_name(spec, where),
+                outcomes=outcomes,
+                observed_by=_observers(spec.get("observed_by", []), f"{where}.observed_by"),
+                after=_optional_string(spec.get("after"), f"{where}.after"),
+                when=_optional_string(spec.get("when"), f"{where}.when"),
+                description=_string(spec.get("description", ""), f"{where}.description"),
+            )
+        )
+
+    expectations = []
+    for k, spec in enumerate(_array(data.get("expect", []), "expect")):
+        where = f"expect[{k}]"
+        spec = _table(spec, where)
+        _keys(spec, _EXPECT_KEYS, where)
+        for required in ("fact", "condition"):
+            if required not in spec:
+                raise ScenarioError(f"an expectation needs '{required}'", key=f"{where}.{required}")
+        bounds = {}
+        for bound in ("at_least", "at_most"):
+            if bound in spec:
+                value = _number(spec[bound], f"{where}.{bound}")
+                if not 0 <= value <= 1:
+                    raise ScenarioError(f"{bound} is a probability and must lie in [0, 1]", key=f"{where}.{bound}")
+                bounds[bound] = value
+        if not bounds:
+            raise ScenarioError("an expectation needs at_least or at_most", key=where)
+        counter = None
+        if "counterfactual" in spec:
+            counter = {
+                str(p): _number(v, f"{where}.counterfactual.{p}")
+                for p, v in _table(spec["counterfactual"], f"{where}.counterfactual").items()
+            }
+        expectations.append(
+            Expectation(
+                fact=_string(spec["fact"], f"{where}.fact"),
+                condition=_string(spec["condition"], f"{where}.condition"),
+                counterfactual=counter,
+                description=_string(spec.get("description", ""), f"{where}.description"),
+                **bounds,
+            )
+        )
+
+    sources = meta.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise ScenarioError("sources must be a list of strings", key="scenario.sources")
+    max_nodes = _integer(meta.get("max_nodes", 200_000), "scenario.max_nodes", minimum=1)
+    name = _string(meta.get("name", path.stem.replace("_", "-") if path else "scenario"), "scenario.name")
+    negotiation = Negotiation(
+        title=_string(meta.get("title", name), "scenario.title"),
+        agents=tuple(agents),
+        issues=tuple(issues),
+        stages=tuple(stages),
+        chance=tuple(chance),
+        parameters=tuple(parameters),
+        expectations=tuple(expectations),
+        name=name,
+        date=_string(str(meta.get("date", "")), "scenario.date"),
+        description=_string(meta.get("description", ""), "scenario.description"),
+        sources=tuple(sources),
+        max_nodes=max_nodes,
+        solver=dict(solver),
+    )
+    # check the parameters named in counterfactuals and the expectation conditions early
+    for k, exp in enumerate(expectations):
+        for p in exp.counterfactual or {}:
+            if p not in {q.name for q in parameters}:
+                close = difflib.get_close_matches(p, [q.name for q in parameters], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ScenarioError(f"unknown parameter {p!r}{hint}", key=f"expect[{k}].counterfactual.{p}")
+    return Scenario(negotiation=negotiation, path=path, name=name, solver=dict(solver), lines=lines)
+
+
+# ---------------------------------------------------------------------------- checks
+def _keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            place = f"{where}.{key}" if where else key
+            inside = f" in {where}" if where else " at the top level"
+            raise ScenarioError(f"unknown key {key!r}{inside}{hint}", key=place)
+
+
+def _table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ScenarioError(f"expected a table, got {_kind(value)}", key=where)
+    return value
+
+
+def _array(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ScenarioError(f"expected an array of tables ([[{where.split('.')[-1]}]]), got {_kind(value)}", key=where)
+    return value
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise ScenarioError(f"expected a string, got {_kind(value)}", key=where)
+    return value
+
+
+def _optional_string(value: Any, where: str) -> str | None:
+    return None if value is None else _string(value, where)
+
+
+def _name(spec: Mapping[str, Any], where: str) -> str:
+    if "name" not in spec:
+        raise ScenarioError("a name is required", key=f"{where}.name")
+    name = _string(spec["name"], f"{where}.name")
+    if not name.strip():
+        raise ScenarioError("a name cannot be empty", key=f"{where}.name")
+    return name
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"expected a number, got {_kind(value)}", key=where)
+    if not math.isfinite(value):
+        raise ScenarioError(f"expected a finite number, got {value!r}", key=where)
+    return float(value)
+
+
+def _integer(value: Any, where: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(f"expected a whole number, got {_kind(value)}", key=where)
+    if value < minimum:
+        raise ScenarioError(f"must be at least {minimum}", key=where)
+    return int(value)
+
+
+def _pair(value: Any, where: str) -> tuple[float, float]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ScenarioError("expected [low, high]", key=where)
+    low, high = _number(value[0], where), _number(value[1], where)
+    if low > high:
+        raise ScenarioError(f"low {low:g} is above high {high:g}", key=where)
+    return low, high
+
+
+def _prior(value: Any, where: str) -> dict[str, Any]:
+    spec = _table(value, where)
+    dist = spec.get("dist")
+    if dist not in _PRIOR_KEYS:
+        raise ScenarioError(f"dist must be one of {', '.join(_PRIOR_KEYS)}, not {dist!r}", key=f"{where}.dist")
+    _keys({k: v for k, v in spec.items() if k != "dist"}, _PRIOR_KEYS[dist], where)
+    out: dict[str, Any] = {"dist": dist}
+    for key, v in spec.items():
+        if key != "dist":
+            out[key] = _number(v, f"{where}.{key}")
+    required = {
+        "uniform": {"low", "high"},
+        "normal": {"mean", "sd"},
+        "beta": {"a", "b"},
+        "triangular": {"low", "mode", "high"},
+    }[dist]
+    missing = required - set(out)
+    if missing:
+        raise ScenarioError(f"a {dist} prior needs {', '.join(sorted(missing))}", key=where)
+    if dist == "normal" and out["sd"] <= 0:
+        raise ScenarioError("sd must be positive", key=f"{where}.sd")
+    if dist == "beta" and (out["a"] <= 0 or out["b"] <= 0):
+        raise ScenarioError("a and b must be positive", key=where)
+    if "low" in out and "high" in out and out["low"] >= out["high"]:
+        raise ScenarioError("low must be below high", key=where)
+    if dist == "triangular" and not out["low"] <= out["mode"] <= out["high"]:
+        raise ScenarioError("mode must lie between low and high", key=f"{where}.mode")
+    return out
+
+
+def _expression(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ScenarioError(f"expected an expression (a string) or a number, got {_kind(value)}", key=where)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"expected a finite number, got {value!r}", key=where)
+
+
+def _observers(value: Any, where: str) -> tuple[str, ...] | str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ScenarioError('expected "all" or a list of agent names', key=where)
+
+
+def _kind(value: Any) -> str:
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "a table",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+# ---------------------------------------------------------------------------- lines
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\.\"' ]+?)\s*=")
+_INLINE_KEY = re.compile(r"([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Map key paths such as ``agents[1].preconditions[0].move`` to 1-based line numbers.
+
+    A light scanner of the TOML text (tomllib gives no positions); it understands table
+    and array-of-tables headers, dotted keys, one-line inline tables, and skips the body
+    of multi-line strings and arrays.
+    """
+    out: dict[str, int] = {}
+    counters: dict[str, int] = {}
+    current = ""
+    in_string: str | None = None
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if in_string:
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        if depth > 0:
+            depth += _bracket_balance(line)
+            continue
+        match = _HEADER.match(line)
+        if match and not _KEY.match(line):
+            double = match.group(1) == "[["
+            parts = [p.strip().strip('"') for p in match.group(2).split(".")]
+            path = _resolve(parts, counters, double)
+            current = path
+            out.setdefault(path, number)
+            continue
+        match = _KEY.match(line)
+        if match:
+            key = ".".join(p.strip().strip('"') for p in match.group(1).split("."))
+            path = f"{current}.{key}" if current else key
+            out.setdefault(path, number)
+            rest = line[match.end() :]
+            for triple in ('"""', "'''"):
+                if rest.count(triple) == 1:
+                    in_string = triple
+            stripped = rest.strip()
+            if stripped.startswith("{"):
+                for inner in _INLINE_KEY.finditer(stripped):
+                    out.setdefault(f"{path}.{inner.group(1).strip(chr(34))}", number)
+            if stripped.startswith("["):
+                depth = _bracket_balance(rest)
+    return out
+
+
+def _resolve(parts: list[str], counters: dict[str, int], double: bool) -> str:
+    path = ""
+    for i, part in enumerate(parts):
+        base = f"{path}.{part}" if path else part
+        last = i == len(parts) - 1
+        if last and double:
+            index = counters.get(base, -1) + 1
+            counters[base] = index
+            # nested arrays restart when their parent changes
+            for key in list(counters):
+                if key.startswith(f"{base}[{index}]."):
+                    del counters[key]
+            path = f"{base}[{index}]"
+        elif base in counters:
+            path = f"{base}[{counters[base]}]"
+        else:
+            path = base
+    return path
+
+
+def _bracket_balance(text: str) -> int:
+    balance, quote = 0, None
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            break
+        elif ch == "[":
+            balance += 1
+        elif ch == "]":
+            balance -= 1
+    return balance
+
+
+def _line_of(lines: Mapping[str, int], key: str | None) -> int | None:
+    if not key:
+        return None
+    probe = key
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        if cut <= 0:
+            break
+        probe = probe[:cut]
+    return None
