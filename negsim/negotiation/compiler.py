@@ -267,7 +267,7 @@ class CompiledNegotiation:
         --------
         >>> from negsim.scenarios import load_scenario
         >>> compiled = load_scenario("istanbul-2025").compile()
-        >>> batch = compiled.game_for({"us_bite": [1.0, 2.0, 8.0]})
+        >>> batch = compiled.game_for({"secondary_tariff": [1.0, 2.0, 5.0]})
         >>> batch.batch_size
         3
         """
