@@ -1,11 +1,35 @@
 """Analysis: solving negotiations, their narrative, stylized facts, sweeps and Monte Carlo."""
 
+from negsim.analysis.batch import BatchSolution, solve_batch
 from negsim.analysis.expectations import FactResult, check, fact_probabilities
 from negsim.analysis.narrative import Narrative, explain, narrative_text
+from negsim.analysis.refine import certify, polish
 from negsim.analysis.solve import purify, solve_game
+from negsim.analysis.sweep import (
+    BatchResult,
+    Threshold,
+    derivatives,
+    draw_parameters,
+    monte_carlo,
+    solve_settings,
+    sweep,
+    threshold,
+)
 
 __all__ = [
+    "BatchResult",
+    "BatchSolution",
     "FactResult",
+    "Threshold",
+    "certify",
+    "derivatives",
+    "draw_parameters",
+    "monte_carlo",
+    "polish",
+    "solve_batch",
+    "solve_settings",
+    "sweep",
+    "threshold",
     "Narrative",
     "check",
     "explain",

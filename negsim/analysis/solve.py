@@ -7,9 +7,13 @@ no exact method applies in general. The rule here:
 * otherwise CFR+ with a small *tremble* (every action keeps a minimum probability while
   iterating, so every information set is reached and answered rationally: no
   equilibrium resting on a threat that would never be carried out), followed by
-  *purification*: probabilities at or below a few trembles are set to 0. If the purified
-  profile's NashConv is no larger, it replaces the trembling one, and a NashConv of 0 then
-  certifies an exact equilibrium.
+  *purification* (probabilities at or below a few trembles are set to 0) and *polishing*
+  (:func:`negsim.analysis.refine.polish`: best responses at every information set
+  against the trembled profile, to a fixed point). When the polished profile passes
+  :func:`negsim.analysis.refine.certify` -- NashConv 0, and a best response at every
+  information set against trembles -- it is returned and ``info["certified"]`` is True:
+  an exact equilibrium free of non-credible threats. Otherwise the better of the
+  purified and the raw CFR+ profile is returned with its NashConv.
 
 The scenario's ``[solver]`` table may set ``method``, ``iterations``, ``tremble`` and
 ``tolerance`` (the NashConv below which ``negsim check`` accepts the solution).
@@ -103,6 +107,7 @@ def solve_game(
         )
         if tremble > 0:
             solution = _purified(game, solution, threshold=3.0 * tremble)
+            solution = _polished(game, solution, tremble)
     else:
         try:
             solution = solve(game, method=method)
@@ -111,6 +116,28 @@ def solve_game(
     info = dict(solution.info)
     info["tolerance"] = float(opts["tolerance"])
     return replace(solution, seconds=time.perf_counter() - started, info=info)
+
+
+def _polished(game: ExtensiveFormGame, solution: Solution, tremble: float) -> Solution:
+    from negsim.analysis.refine import certify, polish
+
+    polished = polish(solution.profile, tremble=tremble)
+    good = certify(game, list(polished.probabilities), tremble=tremble)
+    info = dict(solution.info)
+    if game.batch_size is None:
+        if bool(good[0]):
+            info["certified"] = True
+            return replace(solution, profile=polished, values=expected_values(game, polished),
+                           nash_conv=nash_conv(game, polished), info=info)
+        info["certified"] = False
+        return replace(solution, info=info)
+    # batch: the polished profile where it is certified, element by element
+    mixed = [np.where(good[:, None], polished.probabilities[p], solution.profile.probabilities[p])
+             for p in range(game.num_players)]
+    profile = BehaviorProfile(game, mixed)
+    info["certified"] = good.tolist()
+    return replace(solution, profile=profile, values=expected_values(game, profile),
+                   nash_conv=nash_conv(game, profile), info=info)
 
 
 def _purified(game: ExtensiveFormGame, solution: Solution, *, threshold: float) -> Solution:

@@ -275,6 +275,39 @@ class Evaluator:
             out.append((isets, arr))
         return value, out
 
+    def tremble(self, p: int, sigma: np.ndarray, epsilon: float) -> np.ndarray:
+        """``epsilon + (1 - k epsilon) sigma`` at every information set with ``k >= 2`` actions (in place)."""
+        pp = self.plex.players[p]
+        tail = sigma.shape[1:]
+        for k, lo, count in pp.groups:
+            if k == 1:
+                continue
+            block = sigma[lo : lo + k * count].reshape((k, count) + tail)
+            block *= 1.0 - k * epsilon
+            block += epsilon
+        return sigma
+
+    def infoset_gaps(self, p: int, values: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        """Per information set: best action value minus the value of ``sigma``, over a scale.
+
+        Returns the largest such normalized gap of player ``p`` (``[]`` or ``[B]``); 0 means
+        ``sigma`` is a best response at every information set.
+        """
+        pp = self.plex.players[p]
+        tail = values.shape[1:]
+        worst = np.zeros(tail)
+        for k, lo, count in pp.groups:
+            if k == 1:
+                continue
+            shape = (k, count) + tail
+            v = values[lo : lo + k * count].reshape(shape)
+            chosen = (sigma[lo : lo + k * count].reshape(shape) * v).sum(axis=0)
+            gap = v.max(axis=0) - chosen
+            scale = np.abs(v).max(axis=0)
+            normalized = np.where(scale > 0, gap / np.where(scale > 0, scale, 1.0), 0.0)
+            worst = np.maximum(worst, normalized.max(axis=0))
+        return worst
+
     def public_probabilities(self, p: int, sigma: np.ndarray) -> np.ndarray:
         """Behaviour probabilities in public sequence order, batch first: ``[S]`` or ``[B, S]``."""
         pp = self.plex.players[p]
@@ -288,5 +321,6 @@ class Evaluator:
         if lead and not self.batch_shape:
             raise ValueError("a batched profile needs a batched game")
         sigma = np.ones((pp.size,) + self.batch_shape)
-        sigma[pp.from_public[1:]] = np.broadcast_to(np.moveaxis(probs, -1, 0), (pp.num_sequences,) + self.batch_shape)
+        column = np.moveaxis(probs, -1, 0) if lead else probs.reshape((-1,) + (1,) * len(self.batch_shape))
+        sigma[pp.from_public[1:]] = np.broadcast_to(column, (pp.num_sequences,) + self.batch_shape)
         return sigma
