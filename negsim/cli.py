@@ -269,6 +269,92 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FAILED_CHECK if failed else EXIT_OK
 
 
+def _parse_param_range(text: str) -> tuple[str, Any]:
+    import numpy as np
+
+    from negsim.errors import ScenarioError
+
+    name, sep, spec = text.partition("=")
+    parts = spec.split(":")
+    if not sep or not name.strip() or len(parts) != 3:
+        raise ScenarioError(f"--param expects name=lo:hi:n, got {text!r}")
+    try:
+        lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise ScenarioError(f"--param {name.strip()}: lo and hi must be numbers and n a whole number") from None
+    if n < 1 or n > 100_000 or not np.isfinite(lo) or not np.isfinite(hi):
+        raise ScenarioError(f"--param {name.strip()}: need finite bounds and 1 <= n <= 100000")
+    return name.strip(), np.linspace(lo, hi, n)
+
+
+@_command("sweep")
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from negsim.analysis import monte_carlo, sweep
+    from negsim.errors import ScenarioError
+
+    scenario = _load_with_sets(args.scenario, args.set)
+    if bool(args.param) == (args.draws is not None):
+        raise ScenarioError("give --param name=lo:hi:n (a grid) or --draws N (Monte Carlo), not both")
+    options = _solver_options(scenario, args)
+    if args.param:
+        grid = dict(_parse_param_range(text) for text in args.param)
+        result = sweep(scenario, grid, options=options, progress=args.progress)
+    else:
+        if args.draws < 1:
+            raise ScenarioError("--draws must be at least 1")
+        result = monte_carlo(scenario, draws=args.draws, seed=args.seed, options=options, progress=args.progress)
+    if args.csv:
+        import csv
+
+        rows = result.rows()
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        return EXIT_OK
+    if args.json:
+        data = result.to_dict()
+        if args.param:
+            data["grid"] = result.rows()
+        print_json(data)
+        return EXIT_OK
+    print(_batch_text(scenario, result, grid=bool(args.param)))
+    return EXIT_OK
+
+
+def _batch_text(scenario: Any, result: Any, *, grid: bool) -> str:
+    lines = [scenario.title, ""]
+    kind = "grid points" if grid else "draws"
+    lines.append(
+        f"{result.draws:,} {kind} solved in {result.seconds:.2f} s; {result.certified.mean():.0%} certified exact "
+        f"(max NashConv {result.nash_conv.max(initial=0):.2g})"
+    )
+    lines.append("")
+    if grid:
+        names = list(result.parameters)
+        likely = result.most_likely_outcome()
+        header = "  ".join(f"{n:>12}" for n in names) + "  outcome"
+        lines.append(header)
+        for b in range(result.draws):
+            vals = "  ".join(f"{result.parameters[n][b]:>12.4g}" for n in names)
+            lines.append(f"{vals}  {likely[b]} ({result.outcome_probabilities[b].max():.2f})")
+        lines.append("")
+        lines.append("Facts (probability per grid point, averaged):")
+    else:
+        lines.append("Outcome probabilities (Monte Carlo estimate +/- standard error):")
+        for outcome, stats in result.summary().items():
+            if stats["probability"] < 0.0005:
+                continue
+            lines.append(f"  {stats['probability']:.3f} +/- {stats['standard_error']:.3f}  {outcome}")
+        lines.append("")
+        lines.append("Parameters drawn: " + ", ".join(
+            f"{k} in [{v.min():.3g}, {v.max():.3g}]" for k, v in result.parameters.items()))
+        lines.append("")
+        lines.append("Facts (probability, averaged over draws):")
+    for fact, probs in result.facts.items():
+        lines.append(f"  {probs.mean():.3f}  {fact}")
+    return "\n".join(lines)
+
+
 @_command("list")
 def _cmd_list(args: argparse.Namespace) -> int:
     from negsim.scenarios import bundled_scenarios
@@ -340,6 +426,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
     p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+
+    p = sub.add_parser(
+        "sweep",
+        help="solve a scenario over a grid of parameters or a Monte Carlo of its priors",
+        description=(
+            "Solve a scenario for many parameter settings in one batched solve. --param name=lo:hi:n "
+            "(repeatable) sweeps a grid; --draws N draws the parameters that declare a prior. "
+            "Prints the outcome per grid point, or the probability of each outcome with its Monte "
+            "Carlo standard error."
+        ),
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or a .toml file")
+    p.add_argument("--param", action="append", metavar="NAME=LO:HI:N", help="a grid axis (repeatable)")
+    p.add_argument("--draws", type=int, default=None, metavar="N", help="Monte Carlo draws from the priors")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed for --draws (reproducible)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
+    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true",
+                     help='print JSON: {"draws", "seconds", "outcomes": {outcome: probability}, "parameters"}')
+    fmt.add_argument("--csv", action="store_true", help="print one CSV row per setting")
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
 
     p = sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with titles.")
     p.add_argument("--json", action="store_true", help="print JSON")
