@@ -622,7 +622,8 @@ class ExtensiveFormGame:
         if self.num_terminals == 0:
             return True
         total = self.payoffs.sum(axis=-1)
-        return bool(np.all(np.abs(total - total[..., :1]) <= tol * max(1.0, np.abs(total).max())))
+        scale = max(1.0, float(np.abs(self.payoffs).max(initial=0.0)))
+        return bool(np.all(np.abs(total - total[..., :1]) <= tol * scale))
 
     def is_zero_sum(self, tol: float = 1e-9) -> bool:
         """True if the players' payoffs add up to zero at every terminal."""

@@ -177,7 +177,7 @@ class NormalFormGame:
         """True if the payoffs add up to the same number at every profile."""
         total = self.payoffs.sum(axis=-1 - self.num_players)
         flat = total.reshape(total.shape[0], -1) if self.batch_size is not None else total.reshape(1, -1)
-        return bool(np.all(np.abs(flat - flat[:, :1]) <= tol * max(1.0, float(np.abs(flat).max()))))
+        return bool(np.all(np.abs(flat - flat[:, :1]) <= tol * max(1.0, float(np.abs(self.payoffs).max()))))
 
     def is_zero_sum(self, tol: float = 1e-9) -> bool:
         """True if the payoffs add up to zero at every profile."""

@@ -69,7 +69,8 @@ class BehaviorProfile:
                 raise GameError(f"probabilities of {game.players[p]} must be finite and non-negative")
             if arr.shape[-1]:
                 starts = sf.sequence_start[p][:-1] - 1
-                sums = np.add.reduceat(arr, starts, axis=-1)
+                # reduce along axis 0 of the transposed array: one pass, whatever the batch size
+                sums = np.add.reduceat(arr.T, starts, axis=0).T
                 if np.any(np.abs(sums - 1.0) > tol):
                     bad = int(np.flatnonzero(np.any(np.abs(np.atleast_2d(sums) - 1.0) > tol, axis=0))[0])
                     g = sf.infoset_offset[p] + bad
