@@ -32,8 +32,10 @@ import numpy as np
 
 from negsim.analysis.batch import BatchSolution, solve_batch
 from negsim.errors import ScenarioError
+from negsim.games.profile import BehaviorProfile
 from negsim.negotiation.compiler import CompiledNegotiation
 from negsim.negotiation.model import Negotiation
+from negsim.solvers.best_response import deviation_gains, expected_values
 
 __all__ = [
     "BatchResult",
@@ -214,14 +216,17 @@ def _compiled(model: Any) -> CompiledNegotiation:
 _WORKER_CACHE: dict[int, CompiledNegotiation] = {}
 
 
-def _solve_chunk(negotiation: Negotiation, parameters: dict[str, np.ndarray], options: dict[str, Any],
-                 strategy: str) -> BatchSolution:
+def _solve_chunk(
+    negotiation: Negotiation, parameters: dict[str, np.ndarray], options: dict[str, Any], strategy: str
+) -> tuple[list[np.ndarray], np.ndarray, dict[str, Any]]:
+    """Solve one chunk (in a worker): plain arrays out, so that any executor can ship them back."""
     key = hash(repr(negotiation))
     compiled = _WORKER_CACHE.get(key)
     if compiled is None:
         compiled = negotiation.compile()
         _WORKER_CACHE[key] = compiled
-    return solve_batch(compiled.game_for(parameters), options, strategy=strategy)
+    solved = solve_batch(compiled.game_for(parameters), options, strategy=strategy)
+    return [np.asarray(p) for p in solved.profile.probabilities], solved.certified, dict(solved.info)
 
 
 def solve_settings(
@@ -270,26 +275,38 @@ def solve_settings(
         neg.parameter(name)
     opts = dict(neg.solver)
     opts.update(options or {})
+    game = compiled.game_for(params)
     if executor is None:
-        game = compiled.game_for(params)
         solved = solve_batch(game, opts, strategy=strategy, progress=progress)
-        parts = [solved]
     else:
         n_chunks = max(1, min(int(chunks or 4), B))
         bounds = np.linspace(0, B, n_chunks + 1).astype(int)
         pieces = [{k: v[lo:hi] for k, v in params.items()} for lo, hi in itertools.pairwise(bounds) if hi > lo]
-        parts = list(executor.map(_solve_chunk, [neg] * len(pieces), pieces, [opts] * len(pieces),
-                                  [strategy] * len(pieces)))
-    return _collect(compiled, params, parts, started, shape or (B,), info or {})
+        parts = list(
+            executor.map(_solve_chunk, [neg] * len(pieces), pieces, [opts] * len(pieces), [strategy] * len(pieces))
+        )
+        probs = [np.concatenate([part[0][p] for part in parts]) for p in range(game.num_players)]
+        profile = BehaviorProfile(game, probs)
+        gains = deviation_gains(game, profile)
+        solved = BatchSolution(
+            game=game,
+            profile=profile,
+            values=expected_values(game, profile),
+            nash_conv=gains.sum(axis=-1),
+            certified=np.concatenate([part[1] for part in parts]),
+            method=str(parts[0][2].get("method", opts.get("method", "auto"))),
+            seconds=time.perf_counter() - started,
+            info={"strategy": strategy, "seeded": int(sum(part[2].get("seeded", 0) for part in parts)),
+                  "chunks": len(parts)},
+        )
+    return _collect(compiled, params, solved, started, shape or (B,), info or {})
 
 
-def _collect(compiled: CompiledNegotiation, params, parts: list[BatchSolution], started, shape, info) -> BatchResult:
+def _collect(compiled: CompiledNegotiation, params, solved: BatchSolution, started, shape, info) -> BatchResult:
     neg = compiled.negotiation
-    values = np.concatenate([p.values for p in parts])
-    nash = np.concatenate([p.nash_conv for p in parts])
-    certified = np.concatenate([p.certified for p in parts])
+    values, nash, certified = solved.values, solved.nash_conv, solved.certified
     # equilibrium probability of every terminal, per setting
-    reach = np.concatenate([p.profile.node_reach()[:, p.game.terminals] for p in parts])
+    reach = solved.profile.node_reach()[:, solved.game.terminals]
     # outcome labels of the terminals from the issues' final values
     labels = _terminal_labels(compiled)
     outcomes, index = np.unique(labels, return_inverse=True)
@@ -311,9 +328,8 @@ def _collect(compiled: CompiledNegotiation, params, parts: list[BatchSolution], 
         mask = np.asarray(compiled.terminal_condition(cond), bool)
         facts[exp.fact] = reach[:, mask].sum(axis=1)
     details = dict(info)
-    details.update({"strategy": parts[0].info.get("strategy"), "method": parts[0].method,
-                    "seeded": int(sum(p.info.get("seeded", 0) for p in parts)),
-                    "chunks": len(parts)})
+    details.update({"strategy": solved.info.get("strategy"), "method": solved.method,
+                    "seeded": int(solved.info.get("seeded", 0)), "chunks": int(solved.info.get("chunks", 1))})
     return BatchResult(
         parameters=dict(params),
         agents=neg.agent_names,

@@ -1,0 +1,167 @@
+"""Sweeps, Monte Carlo, thresholds, derivatives and executors on the Istanbul scenario."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import negsim
+from negsim.analysis import derivatives, monte_carlo, solve_game, sweep, threshold
+from negsim.analysis.batch import solve_batch
+from negsim.analysis.sweep import draw_parameters
+from negsim.scenarios import load_scenario
+
+REJECT = "Russia rejects the unconditional ceasefire"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario("istanbul-2025")
+
+
+@pytest.fixture(scope="module")
+def compiled(scenario):
+    return scenario.compile()
+
+
+def test_sweep_grid_shape_and_known_corners(scenario):
+    result = sweep(scenario, {"secondary_tariff": [1.0, 5.0], "us_resolve_prior": [0.25, 0.9]})
+    assert result.shape == (2, 2) and result.draws == 4
+    np.testing.assert_allclose(result.parameters["secondary_tariff"], [1, 1, 5, 5])
+    np.testing.assert_allclose(result.parameters["us_resolve_prior"], [0.25, 0.9, 0.25, 0.9])
+    # only a credible (r = 0.9) 500% threat makes Russia accept
+    np.testing.assert_allclose(result.facts[REJECT], [1, 1, 1, 0], atol=1e-9)
+    assert result.certified.all()
+    probs = result.outcome_probabilities
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+
+
+def test_monte_carlo_is_reproducible_and_certified(scenario):
+    a = monte_carlo(scenario, draws=120, seed=11)
+    b = monte_carlo(scenario, draws=120, seed=11)
+    c = monte_carlo(scenario, draws=120, seed=12)
+    for name in a.parameters:
+        np.testing.assert_array_equal(a.parameters[name], b.parameters[name])
+    assert not np.array_equal(a.parameters["q_maximal"], c.parameters["q_maximal"])
+    np.testing.assert_array_equal(a.most_likely_outcome(), b.most_likely_outcome())
+    assert a.certified.all() and a.nash_conv.max() <= 1e-9
+    summary = a.summary()
+    assert sum(v["probability"] for v in summary.values()) == pytest.approx(1.0)
+    assert all(v["standard_error"] >= 0 for v in summary.values())
+    data = a.to_dict()
+    assert {"draws", "seconds", "outcomes", "parameters"} <= set(data) and data["draws"] == 120
+
+
+def test_batched_equals_loop_of_single_solves(scenario, compiled):
+    result = monte_carlo(scenario, draws=40, seed=3)
+    for b in range(0, 40, 4):
+        params = {k: float(v[b]) for k, v in result.parameters.items()}
+        single = solve_game(compiled.game_for(params), scenario.solver)
+        reach = single.profile.node_reach()[single.game.terminals]
+        np.testing.assert_allclose(reach, result.terminal_reach[b], atol=1e-9)
+        np.testing.assert_allclose(single.values, result.values[b], atol=1e-9)
+
+
+def test_reuse_and_plain_batched_cfr_agree(compiled):
+    rng = np.random.default_rng(0)
+    game = compiled.game_for({"secondary_tariff": rng.uniform(0.5, 5, 24), "us_resolve_prior": rng.uniform(0, 1, 24)})
+    reuse = solve_batch(game, {"iterations": 1000, "tremble": 1e-3})
+    plain = solve_batch(game, {"iterations": 1000, "tremble": 1e-3}, strategy="cfr")
+    assert reuse.info["reused"] > 0
+    for p in range(game.num_players):
+        np.testing.assert_allclose(reuse.profile.probabilities[p], plain.profile.probabilities[p], atol=1e-9)
+
+
+def test_priors_follow_their_distributions(scenario):
+    draws = draw_parameters(
+        scenario.negotiation,
+        {
+            "q_maximal": {"dist": "beta", "a": 2.0, "b": 2.0},
+            "secondary_tariff": {"dist": "uniform", "low": 1.0, "high": 3.0},
+            "ru_war_limited": {"dist": "normal", "mean": 2.0, "sd": 0.5, "low": 1.0, "high": 3.0},
+            "ru_war_maximal": {"dist": "triangular", "low": 2.0, "mode": 3.0, "high": 6.0},
+        },
+        draws=20_000,
+        seed=1,
+    )
+    assert draws["q_maximal"].mean() == pytest.approx(0.5, abs=0.01)
+    assert draws["secondary_tariff"].min() >= 1.0 and draws["secondary_tariff"].max() <= 3.0
+    assert 1.0 <= draws["ru_war_limited"].min() and draws["ru_war_limited"].max() <= 3.0
+    assert draws["ru_war_maximal"].mean() == pytest.approx((2 + 3 + 6) / 3, abs=0.03)
+    with pytest.raises(negsim.ScenarioError):
+        draw_parameters(scenario.negotiation, {"q_maximal": {"dist": "cauchy"}}, draws=3)
+    with pytest.raises(negsim.ScenarioError, match="did you mean"):
+        draw_parameters(scenario.negotiation, {"q_maximl": {"dist": "uniform", "low": 0, "high": 1}}, draws=3)
+
+
+def test_threshold_by_bisection_agrees_with_a_fine_grid(scenario):
+    found = threshold(
+        scenario, "secondary_tariff", (0.0, 12.0), condition="ceasefire == '30-day'",
+        given="russia_aims == 'limited'", fixed={"us_resolve_prior": 0.9}, tol=1e-3,
+    )
+    assert found.bracket[1] - found.bracket[0] <= 1e-3
+    assert found.below < 0.5 <= found.above
+    grid = np.linspace(0.0, 12.0, 1201)  # steps of 0.01
+    fine = sweep(scenario, {"secondary_tariff": grid, "us_resolve_prior": [0.9]})
+    accepts = fine.probability("ceasefire == '30-day'", given="russia_aims == 'limited'") >= 0.5
+    first = grid[np.argmax(accepts)]
+    assert abs(first - found.value) <= 0.011
+    # closed form of the unperturbed model: the limited type accepts once
+    # r * tariff > war + anchoring - EU bite - (ceasefire value - precondition cost) = 2.422;
+    # the tremble (0.001) moves the solved threshold by O(tremble)
+    assert found.value == pytest.approx(2.422 / 0.9, abs=0.02)
+
+
+def test_threshold_errors(scenario):
+    with pytest.raises(negsim.ScenarioError, match="widen the bracket"):
+        threshold(scenario, "secondary_tariff", (0.0, 1.0), condition="ceasefire == '30-day'")
+    with pytest.raises(negsim.ScenarioError):
+        threshold(scenario, "secondary_tariff", (0.0, 1.0))
+    with pytest.raises(negsim.ScenarioError):
+        threshold(scenario, "secondary_tariff", (0.0, 1.0), fact="no such fact")
+
+
+def test_derivatives_hold_the_equilibrium_fixed(scenario):
+    d = derivatives(scenario, ["bite_per_tariff", "ua_prisoner_value"])
+    # Russia pays bite_per_tariff * tariff (1) when the US is resolved (0.25)
+    assert d["bite_per_tariff"][1] == pytest.approx(-0.25, abs=1e-6)
+    assert d["ua_prisoner_value"][0] == pytest.approx(1.0, abs=1e-6)
+    # at the threshold the equilibrium changes within the step: not defined
+    at = {"secondary_tariff": 2.422 / 0.9, "us_resolve_prior": 0.9}
+    d2 = derivatives(scenario, ["secondary_tariff"], at=at, step=1e-2)
+    assert np.all(np.isnan(d2["secondary_tariff"]))
+
+
+@pytest.mark.parametrize("kind", ["threads", "processes"])
+def test_executors_give_the_same_result(scenario, kind):
+    plain = monte_carlo(scenario, draws=60, seed=7)
+    pool = ThreadPoolExecutor(2) if kind == "threads" else ProcessPoolExecutor(2)
+    with pool:
+        split = monte_carlo(scenario, draws=60, seed=7, executor=pool, chunks=3)
+    assert split.info["chunks"] == 3
+    np.testing.assert_array_equal(plain.most_likely_outcome(), split.most_likely_outcome())
+    np.testing.assert_allclose(plain.values, split.values, atol=1e-12)
+
+
+def test_dask_distributed_executor_on_a_local_cluster(scenario):
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        result = monte_carlo(scenario, draws=40, seed=2, executor=client.get_executor(), chunks=2)
+    finally:
+        client.close()
+        cluster.close()
+    local = monte_carlo(scenario, draws=40, seed=2)
+    np.testing.assert_array_equal(local.most_likely_outcome(), result.most_likely_outcome())
+
+
+def test_sweep_errors(scenario):
+    with pytest.raises(negsim.ScenarioError):
+        sweep(scenario, {})
+    with pytest.raises(negsim.ScenarioError, match="did you mean"):
+        sweep(scenario, {"secondary_tarif": [1.0]})
+    with pytest.raises(negsim.ScenarioError):
+        sweep(scenario, {"secondary_tariff": [float("nan")]})
