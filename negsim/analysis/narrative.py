@@ -37,6 +37,8 @@ class MoveShare:
     blocked: float = 0.0
     reason: str = ""
     by_type: dict[str, float] = field(default_factory=dict)
+    value: float = float("nan")
+    value_by_type: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class Narrative:
                 }
                 if mv.by_type:
                     entry["by_type"] = mv.by_type
+                if np.isfinite(mv.value):
+                    entry["value_to_agent"] = mv.value
                 path.append(entry)
         return {
             "scenario": self.scenario,
@@ -136,6 +140,7 @@ def explain(compiled: CompiledNegotiation, solution: Solution, *, scenario: str 
     profile: BehaviorProfile = solution.profile
     reach = profile.node_reach()
     edge = profile.edge_probabilities()
+    node_values = profile.node_values()
     neg = compiled.negotiation
     var_names = list(compiled.variables)
     stages = []
@@ -143,7 +148,7 @@ def explain(compiled: CompiledNegotiation, solution: Solution, *, scenario: str 
         nodes = np.flatnonzero(compiled.node_stage == s)
         total = float(reach[nodes].sum()) if nodes.size else 0.0
         if isinstance(step, Stage):
-            stages.append(_stage_report(compiled, game, step, nodes, reach, edge, total, var_names))
+            stages.append(_stage_report(compiled, game, step, nodes, reach, edge, total, var_names, node_values))
         else:
             stages.append(_chance_report(compiled, game, step, nodes, reach, edge, total))
     # outcome distribution over issues
@@ -176,9 +181,13 @@ def explain(compiled: CompiledNegotiation, solution: Solution, *, scenario: str 
     )
 
 
-def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_names) -> StageReport:
+def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_names, node_values) -> StageReport:
     moves = {m.name: m for m in step.moves}
     weight = {m: 0.0 for m in moves}
+    # the mover's expected payoff after each move, where the move was available
+    value_sum = {m: 0.0 for m in moves}
+    value_weight = {m: 0.0 for m in moves}
+    type_value: dict[str, dict[str, list[float]]] = {m: {} for m in moves}
     blocked_weight = {m: 0.0 for m in moves}
     reasons: dict[str, str] = {}
     # private information the mover holds: chance events it observes, except public ones
@@ -199,6 +208,8 @@ def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_na
         labels = game.node_actions(h)
         for child, label in zip(kids, labels, strict=True):
             weight[label] += r * float(edge[child])
+            value_sum[label] += r * float(node_values[child, agent])
+            value_weight[label] += r
         for move, reason in compiled.blocked.get(int(h), []):
             blocked_weight[move] += r
             reasons.setdefault(move, reason)
@@ -211,6 +222,9 @@ def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_na
             type_total[key] = type_total.get(key, 0.0) + r
             for child, label in zip(kids, labels, strict=True):
                 by_type[label][key] = by_type[label].get(key, 0.0) + r * float(edge[child])
+                acc = type_value[label].setdefault(key, [0.0, 0.0])
+                acc[0] += r * float(node_values[child, agent])
+                acc[1] += r
     shares = []
     for name, move in moves.items():
         prob = weight[name] / total if total > 0 else 0.0
@@ -223,6 +237,10 @@ def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_na
                 blocked=blocked_weight[name] / total if total > 0 else 0.0,
                 reason=reasons.get(name, ""),
                 by_type=types if len(type_total) > 1 else {},
+                value=value_sum[name] / value_weight[name] if value_weight[name] > 0 else float("nan"),
+                value_by_type={k: v[0] / v[1] for k, v in type_value[name].items() if v[1] > 0}
+                if len(type_total) > 1
+                else {},
             )
         )
     notes = sorted({n for h in nodes for n in compiled.notes.get(int(h), [])})
@@ -277,6 +295,22 @@ def _pct(p: float) -> str:
     return f"with probability {p:.2f}"
 
 
+def _why(st: StageReport) -> str:
+    """'why': the mover's expected payoff after each available move."""
+    offered = [m for m in st.moves if np.isfinite(m.value)]
+    if len(offered) < 2:
+        return ""
+    typed = [m for m in offered if m.value_by_type]
+    if typed and len({k for m in typed for k in m.value_by_type}) > 1:
+        parts = []
+        for key in sorted({k for m in typed for k in m.value_by_type}):
+            vals = ", ".join(f"{m.move} {m.value_by_type[key]:+.2f}" for m in offered if key in m.value_by_type)
+            parts.append(f"{key}: {vals}")
+        return f"why: what each move is worth to {st.agent} - " + "; ".join(parts)
+    vals = ", ".join(f"{m.move} {m.value:+.2f}" for m in sorted(offered, key=lambda m: -m.value))
+    return f"why: what each move is worth to {st.agent} - {vals}"
+
+
 def narrative_text(story: Narrative, *, width: int = 88) -> str:
     """The narrative as text a student can read.
 
@@ -315,6 +349,9 @@ def narrative_text(story: Narrative, *, width: int = 88) -> str:
             if mv.by_type and len({round(v, 3) for v in mv.by_type.values()}) > 1:
                 detail = "; ".join(f"{k}: {v:.2f}" for k, v in sorted(mv.by_type.items()))
                 out.append(f"       by private type - {detail}")
+        why = _why(st)
+        if why:
+            out.extend(textwrap.wrap(why, width, initial_indent="       ", subsequent_indent="       "))
         for mv in st.moves:
             if mv.blocked >= SHOW:
                 share = "" if mv.blocked >= 0.9995 else f" in {mv.blocked:.0%} of cases"

@@ -179,6 +179,34 @@ class BehaviorProfile:
             reach[..., lo:hi] = reach[..., game.parent[lo:hi]] * edge[..., lo:hi]
         return reach
 
+    def node_values(self) -> np.ndarray:
+        """Expected payoff of every player from every node on: ``[N, n]`` (or ``[B, N, n]``).
+
+        Computed bottom-up over depth levels; a terminal's value is its payoff.
+
+        Examples
+        --------
+        >>> from negsim.games import library
+        >>> kuhn = library.kuhn_poker()
+        >>> BehaviorProfile.uniform(kuhn).node_values()[0]
+        array([ 0.125, -0.125])
+        """
+        game = self.game
+        edge = self.edge_probabilities()
+        lead = edge.shape[:-1]
+        values = np.zeros(lead + (game.num_nodes, game.num_players))
+        values[..., game.terminals, :] = np.broadcast_to(game.payoffs, lead + game.payoffs.shape[-2:])
+        offs = game.level_offsets
+        for d in range(len(offs) - 3, -1, -1):
+            lo, hi = int(offs[d]), int(offs[d + 1])
+            inner = lo + np.flatnonzero(game.num_children[lo:hi] > 0)
+            if inner.size == 0:
+                continue
+            first = int(offs[d + 1])
+            weighted = edge[..., first : int(offs[d + 2]), None] * values[..., first : int(offs[d + 2]), :]
+            values[..., inner, :] = np.add.reduceat(weighted, game.first_child[inner] - first, axis=-2)
+        return values
+
     def action_probabilities(self, player: int, infoset: int) -> dict[str, float]:
         """``{action label: probability}`` at one information set (local index of ``player``)."""
         sf = self.game.sequence_form
