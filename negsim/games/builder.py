@@ -509,7 +509,10 @@ def game_from_tree(
         node_outcome = np.asarray(node_outcome, np.int64)[order]
         if np.any(node_outcome >= len(out_values)) or np.any(node_outcome < -1):
             raise GameError("a node refers to an outcome that does not exist")
-        acc = np.where(node_outcome[:, None] >= 0, out_values[np.maximum(node_outcome, 0)], 0.0)
+        rows = np.zeros((num_nodes, n_players))
+        has = node_outcome >= 0
+        rows[has] = out_values[node_outcome[has]]  # an empty outcome table leaves every row at 0
+        acc = rows
         # add payoffs along the path, level by level (parents come first in BFS order)
         acc = _accumulate_down(acc, new_parent)
         payoffs = acc[terminal_new]
