@@ -150,9 +150,10 @@ def _solution_text(game: Any, solution: Any, *, full: bool) -> str:
     for name, value in zip(game.players, values, strict=True):
         lines.append(f"{name:<{width}}  {value: .6f}")
     lines.append("")
+    nash = float(solution.nash_conv)
+    nash = 0.0 if -1e-12 < nash < 0 else nash  # rounding can leave -1e-17 where the exact value is 0
     lines.append(
-        f"NashConv {float(solution.nash_conv):.3g} (exploitability {float(solution.exploitability):.3g}; "
-        "0 at an exact Nash equilibrium)"
+        f"NashConv {nash:.3g} (exploitability {nash / game.num_players:.3g}; 0 at an exact Nash equilibrium)"
     )
     lines.append("")
     lines.append("Strategy profile (probability of each action at each information set):")
