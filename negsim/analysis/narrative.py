@@ -375,8 +375,9 @@ def narrative_text(story: Narrative, *, width: int = 88) -> str:
     out.append("")
     certified = story.nash_conv <= 1e-9
     quality = "an exact equilibrium" if certified else "an approximate equilibrium"
+    shown = 0.0 if abs(story.nash_conv) <= 1e-12 else story.nash_conv  # rounding noise of exact zeros
     out.append(
         f"Solved with {story.method} in {story.seconds:.2f} s ({story.iterations:,} iterations): NashConv "
-        f"{story.nash_conv:.2g}, {quality} (NashConv is what all agents together could gain by deviating)."
+        f"{shown:.2g}, {quality} (NashConv is what all agents together could gain by deviating)."
     )
     return "\n".join(out)

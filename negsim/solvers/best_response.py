@@ -159,7 +159,8 @@ def deviation_gains(game: ExtensiveFormGame, profile: BehaviorProfile | Sequence
         vd = ev.direct_values(p, plans)
         br, _ = ev.best_response(p, vd)
         gains.append(br - _dot(vd, plans[p]))
-    return np.stack(gains, axis=-1)
+    # a best response gains at least 0; rounding can leave -1e-17, which is clipped
+    return np.maximum(np.stack(gains, axis=-1), 0.0)
 
 
 def nash_conv(game: ExtensiveFormGame, profile: BehaviorProfile | Sequence[Any]) -> float | np.ndarray:
