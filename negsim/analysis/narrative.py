@@ -196,7 +196,6 @@ def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_na
         c
         for c in compiled.steps
         if isinstance(c, Chance)
-        and c.observed_by != "all"
         and agent in _observer_indices(compiled, c)
         and len(_observer_indices(compiled, c)) < len(compiled.negotiation.agents)
     ]
@@ -275,10 +274,8 @@ def _chance_report(compiled, game, step: Chance, nodes, reach, edge, total) -> S
 
 
 def _observer_indices(compiled: CompiledNegotiation, chance: Chance) -> set[int]:
-    names = compiled.negotiation.agent_names
-    if isinstance(chance.observed_by, str):
-        return set(range(len(names))) if chance.observed_by == "all" else {names.index(chance.observed_by)}
-    return {names.index(a) for a in chance.observed_by}
+    # the compiler resolved "all", "none", a single name or a list into agent indices
+    return set(compiled.step_observers[list(compiled.steps).index(chance)])
 
 
 def _text(value: Any) -> str:

@@ -32,6 +32,8 @@ __all__ = ["CompiledNegotiation", "compile_negotiation", "SKIPPED"]
 SKIPPED = "skipped"
 """The value of a stage's or chance event's variable when it did not take place."""
 
+_OFFERED = "\x00offered:"  # marks what a mover remembers about the moves it was offered
+
 PROBABILITY_TOLERANCE = 1e-9
 
 
@@ -146,6 +148,7 @@ class CompiledNegotiation:
         self._chance_infosets = chance_table
         self.game: ExtensiveFormGame = None  # type: ignore[assignment]
         self.node_codes: np.ndarray = np.zeros((0, len(variables)), np.int64)
+        self.step_observers: tuple[frozenset[int], ...] = ()
 
     @property
     def num_terminals(self) -> int:
@@ -191,7 +194,9 @@ class CompiledNegotiation:
             for k, soft in enumerate(self.softs):
                 if soft.agent == a and np.any(self.waivers[:, k]):
                     cost = np.asarray(soft.cost.evaluate(env), np.float64)
-                    terms[f"waived: {soft.text}"] = -self.waivers[:, k] * cost
+                    key = f"waived: {soft.text}"
+                    # two preconditions with the same condition add up in one term
+                    terms[key] = terms.get(key, 0.0) + np.broadcast_to(-self.waivers[:, k] * cost, shape)
             out[agent.name] = terms
         return out
 
@@ -335,6 +340,9 @@ def compile_negotiation(negotiation: Negotiation, parameters: Mapping[str, Any] 
     """
     checked = _Checker(negotiation)
     compiled = checked.enumerate()
+    compiled.step_observers = tuple(checked.step_observers)
+    for k, exp in enumerate(negotiation.expectations):
+        compiled.condition(exp.condition, where=f"expect[{k}].condition")
     try:
         game = compiled.game_for(parameters)
     except GameError as exc:
@@ -367,6 +375,13 @@ class _Checker:
                 raise ScenarioError("an issue needs at least one value", key=f"issues[{k}].values")
             if len(set(map(repr, issue.values))) != len(issue.values):
                 raise ScenarioError("the values of an issue must be distinct", key=f"issues[{k}].values")
+            if issue.kind == "number":
+                try:
+                    ok = all(np.isfinite(float(v)) for v in issue.values)
+                except OverflowError:
+                    ok = False
+                if not ok:
+                    raise ScenarioError("the values of a number issue must be finite", key=f"issues[{k}].values")
             if issue.kind == "category" and not all(isinstance(v, str) for v in issue.values):
                 raise ScenarioError(
                     "an issue's values must be all strings, all numbers or [false, true]", key=f"issues[{k}].values"
@@ -659,7 +674,15 @@ class _Checker:
                             and not self._holds(soft.condition, state, cache)
                         ):
                             new_waived[k] += 1
-                    new_obs = tuple(o + ((step.name, move.name),) if i in observers else o for i, o in enumerate(obs))
+                    # the mover also remembers which moves it was offered (availability may depend on
+                    # things it did not see; remembering keeps its recall perfect)
+                    offered = (_OFFERED + step.name, "|".join(m.name for m in moves))
+                    new_obs = tuple(
+                        o + (((step.name, move.name), offered) if i == a else ((step.name, move.name),))
+                        if i in observers
+                        else o
+                        for i, o in enumerate(obs)
+                    )
                     next_pos = len(self.steps) if move.end else step_index + 1
                     children.append((next_pos, tuple(new_state), new_obs, tuple(new_waived), move.name, (-1, -1)))
             else:
@@ -775,7 +798,7 @@ class _Checker:
         for a in range(n_agents):
             for key, local in per_agent[a].items():
                 _, stage_name, observed, moves = key
-                seen = ", ".join(f"{s}={v}" for s, v in observed) or "start"
+                seen = ", ".join(f"{s}={v}" for s, v in observed if not s.startswith(_OFFERED)) or "start"
                 iset_player.append(a)
                 iset_number.append(local + 1)
                 iset_labels.append(f"{stage_name} | {seen}")

@@ -220,7 +220,10 @@ def parse_expression(
     if mode not in ("condition", "value"):
         raise ValueError(f"mode must be 'condition' or 'value', not {mode!r}")
     if mode == "value" and isinstance(text, int | float) and not isinstance(text, bool):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:
+            raise ScenarioError("the number is too large", key=where) from None
         if not np.isfinite(value):
             raise ScenarioError(f"the number {text!r} is not finite", key=where)
         return Expression(str(text), mode, _Node(NUMBER, lambda env, v=value: v, constant=value))
@@ -301,7 +304,10 @@ class _Compiler:
         if isinstance(value, bool):
             return _Node(BOOLEAN, lambda env, v=value: v, constant=value)
         if isinstance(value, int | float):
-            v = float(value)
+            try:
+                v = float(value)
+            except OverflowError:
+                raise self.fail(node, "the number is too large") from None
             if not np.isfinite(v):
                 raise self.fail(node, f"the number {value!r} is not finite")
             return _Node(NUMBER, lambda env, v=v: v, constant=v)
@@ -451,7 +457,10 @@ class _Compiler:
             elif left.kind in (NUMBER, BOOLEAN):
                 if not all(isinstance(v, int | float | bool) for v in right.constant):
                     raise self.fail(node, f"a number can only be '{symbol}' a set of numbers")
-                values = np.array([float(v) for v in right.constant])
+                try:
+                    values = np.array([float(v) for v in right.constant])
+                except OverflowError:
+                    raise self.fail(node, "a number in the set is too large") from None
             else:
                 raise self.fail(node, f"the left side of '{symbol}' must be a name or a number")
             negate = isinstance(op, ast.NotIn)

@@ -235,7 +235,16 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
         if not 0 <= value < 0.1:
             raise ScenarioError("tremble must be in [0, 0.1)", key="solver.tremble")
     if "method" in solver:
-        _string(solver["method"], "solver.method")
+        from negsim.solvers.dispatch import methods
+
+        method = _string(solver["method"], "solver.method").strip().lower()
+        if method not in methods():
+            close = difflib.get_close_matches(method, list(methods()), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ScenarioError(f"unknown method {solver['method']!r}{hint}", key="solver.method")
+    if "tolerance" in solver:
+        if _number(solver["tolerance"], "solver.tolerance") < 0:
+            raise ScenarioError("tolerance must not be negative", key="solver.tolerance")
 
     parameters = []
     for name, spec in _table(data.get("parameters", {}), "parameters").items():
@@ -277,8 +286,8 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
         if not isinstance(values, list) or not values:
             raise ScenarioError("an issue needs a non-empty list of values", key=f"{where}.values")
         for v in values:
-            if isinstance(v, float) and not math.isfinite(v):
-                raise ScenarioError("issue values must be finite", key=f"{where}.values")
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                _number(v, f"{where}.values")
             if not isinstance(v, str | int | float | bool):
                 raise ScenarioError(
                     f"issue values must be strings, numbers or booleans, not {v!r}", key=f"{where}.values"
@@ -513,9 +522,13 @@ def _name(spec: Mapping[str, Any], where: str) -> str:
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(f"expected a number, got {_kind(value)}", key=where)
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ScenarioError("the number is too large", key=where) from None
+    if not math.isfinite(number):
         raise ScenarioError(f"expected a finite number, got {value!r}", key=where)
-    return float(value)
+    return number
 
 
 def _integer(value: Any, where: str, *, minimum: int) -> int:

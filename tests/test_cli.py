@@ -1,0 +1,387 @@
+"""The negsim command line: help, info, games, solve, run, check, list; exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import negsim
+from negsim.cli import main
+from negsim.scenarios import load_scenario
+
+REPO = Path(negsim.__file__).resolve().parents[1]
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _subprocess(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run(
+        [sys.executable, "-m", "negsim", *argv], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
+
+
+def _one_line_error(err: str, command: str) -> str:
+    assert "Traceback" not in err
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith(f"negsim {command}: error: "), err
+    return err
+
+
+# ---------------------------------------------------------------------------- help and version
+HELP = {
+    None: ["--version", "run", "check", "list", "info", "solve", "games", "Exit status"],
+    "run": ["SCENARIO", "--set", "--method", "--iterations", "--json", "--progress"],
+    "check": ["SCENARIO", "--all", "--counterfactuals", "--set", "--method", "--iterations", "--json"],
+    "list": ["--json"],
+    "info": ["GAME", "--json"],
+    "solve": ["GAME", "--method", "--iterations", "--json", "--full", "--progress", "cfr+"],
+    "games": ["--json"],
+}
+
+
+@pytest.mark.parametrize("command", list(HELP), ids=lambda c: c or "negsim")
+def test_help_exits_0_and_mentions_the_options(command, capsys):
+    argv = ["--help"] if command is None else [command, "--help"]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("usage: negsim")
+    for option in HELP[command]:
+        assert option in out, option
+
+
+def test_no_command_exits_2(capsys):
+    status, out, _ = _run(capsys)
+    assert status == 2
+    assert "usage: negsim" in out
+
+
+def test_no_command_and_version_in_a_subprocess(tmp_path):
+    proc = _subprocess(cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    proc = _subprocess("--version", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"negsim {negsim.__version__}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["nosuchcommand"], ["solve"], ["solve", "kuhn-poker", "--iterations", "abc"], ["run", "istanbul-2025", "--bogus"]],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    _, err = capsys.readouterr()
+    assert "Traceback" not in err
+    assert err.count("\n") == 1 and ": error: " in err
+
+
+# ---------------------------------------------------------------------------- info and games
+def test_info_kuhn_poker_json(capsys):
+    status, out, err = _run(capsys, "info", "kuhn-poker", "--json")
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    assert {"players", "histories", "terminals", "infosets", "sequences"} <= set(data)
+    assert data["histories"] == 58
+    assert data["terminals"] == 30
+    assert data["infosets"] == [6, 6]
+    assert data["sequences"] == [12, 12]
+    assert len(data["players"]) == 2
+
+
+def test_info_text(capsys):
+    status, out, _ = _run(capsys, "info", "kuhn-poker")
+    assert status == 0
+    assert "histories" in out and "58" in out and "terminals" in out and "30" in out
+
+
+def test_info_unknown_game(capsys):
+    status, out, err = _run(capsys, "info", "nosuchgame")
+    assert status == 2 and out == ""
+    _one_line_error(err, "info")
+    assert "nosuchgame" in err and "kuhn-poker" in err  # the known names are listed
+    status, _, err = _run(capsys, "info", "kuhn-pokr")
+    assert status == 2
+    assert "did you mean 'kuhn-poker'?" in _one_line_error(err, "info")
+
+
+def test_games_lists_the_library(capsys):
+    status, out, _ = _run(capsys, "games", "--json")
+    assert status == 0
+    assert "kuhn-poker" in json.loads(out)
+    status, out, _ = _run(capsys, "games")
+    assert status == 0 and "kuhn-poker" in out
+
+
+# ---------------------------------------------------------------------------- solve
+def test_solve_kuhn_poker_json(capsys):
+    status, out, err = _run(capsys, "solve", "kuhn-poker", "--method", "cfr+", "--iterations", "200", "--json")
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    assert {"method", "values", "nash_conv", "iterations", "seconds", "profile"} <= set(data)
+    assert data["method"] == "cfr+"
+    assert data["iterations"] == 200
+    assert data["values"][0] == pytest.approx(-1 / 18, abs=0.01)
+    assert sum(data["values"]) == pytest.approx(0.0, abs=1e-9)
+    assert 0 <= data["nash_conv"] < 0.05
+    assert data["seconds"] >= 0
+    assert len(data["profile"]) == 12
+    for entry in data["profile"]:
+        assert {"player", "infoset", "label", "actions", "probabilities"} <= set(entry)
+        assert entry["actions"] == ["pass", "bet"]
+        assert sum(entry["probabilities"]) == pytest.approx(1.0)
+
+
+def test_solve_text(capsys):
+    status, out, _ = _run(capsys, "solve", "kuhn-poker", "--method", "lp")
+    assert status == 0
+    assert "NashConv" in out and "Strategy profile" in out
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["solve", "kuhn-poker", "--method", "nosuch"], "unknown method 'nosuch'"),
+        (["solve", "kuhn-poker", "--iterations", "0"], "--iterations"),
+        (["solve", "kuhn-poker", "--method", "cfr+", "--iterations", "0"], "--iterations must be at least 1"),
+        (["solve", "kuhn-poker", "--method", "cfr+", "--iterations", "-5"], "--iterations must be at least 1"),
+    ],
+)
+def test_solve_bad_options(argv, fragment, capsys):
+    status, out, err = _run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert fragment in _one_line_error(err, "solve")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["info", "{}/missing.efg"], ["solve", "{}/missing.nfg"], ["run", "{}/missing.toml"], ["check", "{}/missing.toml"]],
+)
+def test_missing_file_is_named(argv, tmp_path, capsys):
+    argv = [a.format(tmp_path) for a in argv]
+    status, out, err = _run(capsys, *argv)
+    assert status == 2 and out == ""
+    line = _one_line_error(err, argv[0])
+    assert str(tmp_path / Path(argv[1]).name) in line
+    assert "no such file" in line
+
+
+# ---------------------------------------------------------------------------- run, check, list
+@pytest.fixture(scope="module")
+def istanbul_json():
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        status = main(["run", "istanbul-2025", "--json"])
+    assert status == 0
+    return json.loads(buffer.getvalue())
+
+
+def test_run_json(istanbul_json):
+    data = istanbul_json
+    assert {"scenario", "method", "path", "outcome", "values", "nash_conv"} <= set(data)
+    assert data["scenario"] == "istanbul-2025"
+    assert data["method"] == "cfr+"
+    assert set(data["values"]) == {"Ukraine", "Russia", "US", "EU"}
+    assert data["nash_conv"] <= 0.01
+    assert data["outcome"]["ceasefire"] == "none"
+    assert data["outcome"]["prisoners_exchanged"] == "yes"
+    assert data["path"]
+    for entry in data["path"]:
+        assert {"stage", "agent", "move", "probability"} <= set(entry)
+    path = {(e["stage"], e["agent"], e["move"]): e["probability"] for e in data["path"]}
+    assert path[("ukraine_attend", "Ukraine", "attend")] == pytest.approx(1.0)
+    assert path[("russia_answer", "Russia", "counter")] == pytest.approx(1.0)
+
+
+def test_run_with_set_changes_the_path(istanbul_json, capsys):
+    status, out, err = _run(capsys, "run", "istanbul-2025", "--set", "us_blame_cost=0", "--json")
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    path = {(e["stage"], e["move"]): e["probability"] for e in data["path"]}
+    before = {(e["stage"], e["move"]): e["probability"] for e in istanbul_json["path"]}
+    assert path != before
+    assert path[("ukraine_attend", "boycott")] == pytest.approx(1.0)
+    assert ("ukraine_attend", "attend") not in path
+    assert data["outcome"]["attended"] == "no"
+
+
+def test_run_text_tells_the_story(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = _run(capsys, "run", "istanbul-2025")
+    assert status == 0 and err == ""
+    assert "The equilibrium path, stage by stage:" in out
+    assert "blocked by Russia's precondition: settlement" in out
+    assert "Outcome:" in out and "Payoffs" in out
+
+
+@pytest.mark.parametrize(
+    "sets, fragment",
+    [
+        (["us_blame_cst=0"], "did you mean 'us_blame_cost'?"),
+        (["us_blame_cost"], "expects name=value"),
+        (["us_blame_cost=abc"], "is not a number"),
+        (["us_blame_cost=nan"], "finite"),
+    ],
+)
+def test_run_with_a_bad_set(sets, fragment, capsys):
+    argv = ["run", "istanbul-2025"]
+    for pair in sets:
+        argv += ["--set", pair]
+    status, out, err = _run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert fragment in _one_line_error(err, "run")
+
+
+def test_run_unknown_scenario(capsys):
+    status, _, err = _run(capsys, "run", "istambul-2025")
+    assert status == 2
+    assert "did you mean 'istanbul-2025'?" in _one_line_error(err, "run")
+
+
+def test_check_istanbul_exits_0(capsys):
+    status, out, err = _run(capsys, "check", "istanbul-2025", "--json")
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    assert data["passed"] is True
+    (report,) = data["scenarios"]
+    assert report["scenario"] == "istanbul-2025"
+    facts = load_scenario("istanbul-2025").negotiation.expectations
+    assert len(report["facts"]) == len(facts) >= 6 and all(f["holds"] for f in report["facts"])
+
+
+def test_check_istanbul_text(capsys):
+    status, out, _ = _run(capsys, "check", "istanbul-2025")
+    assert status == 0
+    assert out.startswith("istanbul-2025: Istanbul, 16 May 2025")
+    assert out.count("PASS") == len(load_scenario("istanbul-2025").negotiation.expectations)
+    assert "FAIL" not in out
+    assert "PASS  Russia rejects the unconditional ceasefire" in out
+
+
+def test_check_needs_one_scenario(capsys):
+    status, _, err = _run(capsys, "check")
+    assert status == 2
+    assert "give a SCENARIO or --all" in _one_line_error(err, "check")
+    status, _, err = _run(capsys, "check", "istanbul-2025", "--all")
+    assert status == 2
+
+
+FAILING = """\
+[scenario]
+name = "failing"
+title = "A fact that fails"
+
+[parameters.war_cost]
+value = 2.0
+source = "assumption"
+
+[[issues]]
+name = "truce"
+values = [false, true]
+
+[[agents]]
+name = "Kyiv"
+payoff = "3 * truce - war_cost * (not truce)"
+
+[[agents]]
+name = "Moscow"
+payoff = "1 + truce"
+
+[[stages]]
+name = "offer"
+agent = "Kyiv"
+[[stages.moves]]
+name = "propose"
+[[stages.moves]]
+name = "wait"
+end = true
+
+[[stages]]
+name = "answer"
+agent = "Moscow"
+[[stages.moves]]
+name = "accept"
+set = { truce = true }
+[[stages.moves]]
+name = "refuse"
+
+[[expect]]
+fact = "Moscow accepts"
+condition = "truce"
+at_least = 0.9
+counterfactual = { war_cost = 0.0 }
+
+[[expect]]
+fact = "Kyiv walks away"
+condition = "offer == 'wait'"
+at_least = 0.5
+"""
+
+
+def test_check_a_failing_fact_exits_1(tmp_path, capsys):
+    path = tmp_path / "failing.toml"
+    path.write_text(FAILING, encoding="utf-8")
+    status, out, err = _run(capsys, "check", str(path))
+    assert status == 1 and err == ""
+    assert "PASS  Moscow accepts" in out
+    assert "FAIL  Kyiv walks away" in out
+    # the first fact alone passes, but not its counterfactual: Moscow accepts whatever war costs Kyiv
+    path.write_text(FAILING[: FAILING.index('[[expect]]\nfact = "Kyiv')], encoding="utf-8")
+    status, out, _ = _run(capsys, "check", str(path))
+    assert status == 0
+    status, out, _ = _run(capsys, "check", str(path), "--counterfactuals", "--json")
+    assert status == 1
+    (fact,) = json.loads(out)["scenarios"][0]["facts"]
+    assert fact["holds"] is True and fact["fails_under_counterfactual"] is False
+
+
+def test_check_a_failing_fact_in_a_subprocess(tmp_path):
+    path = tmp_path / "failing.toml"
+    path.write_text(FAILING, encoding="utf-8")
+    proc = _subprocess("check", str(path), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "FAIL  Kyiv walks away" in proc.stdout
+    assert proc.stderr == ""
+
+
+def test_run_a_scenario_with_a_chance_event_seen_by_none(tmp_path, capsys):
+    path = tmp_path / "none.toml"
+    text = FAILING.replace(
+        '[[stages]]\nname = "offer"',
+        '[[chance]]\nname = "mood"\nobserved_by = "none"\n'
+        '[chance.outcomes]\ncalm = 0.5\nangry = 0.5\n\n[[stages]]\nname = "offer"',
+        1,
+    )
+    path.write_text(text, encoding="utf-8")
+    status, out, err = _run(capsys, "run", str(path))
+    assert status == 0 and err == ""
+    assert "Chance: mood" in out
+
+
+def test_list_shows_istanbul(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = _run(capsys, "list")
+    assert status == 0
+    assert any(line.startswith("istanbul-2025") and "Istanbul, 16 May 2025" in line for line in out.splitlines())
+    status, out, _ = _run(capsys, "list", "--json")
+    assert status == 0
+    entries = {e["name"]: e for e in json.loads(out)}
+    assert entries["istanbul-2025"]["title"].startswith("Istanbul, 16 May 2025")
+    assert Path(entries["istanbul-2025"]["path"]).is_file()
