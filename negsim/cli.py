@@ -356,6 +356,78 @@ def _batch_text(scenario: Any, result: Any, *, grid: bool) -> str:
     return "\n".join(lines)
 
 
+@_command("plot")
+def _cmd_plot(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from negsim.analysis import solve_game, sweep
+    from negsim.errors import ScenarioError
+    from negsim.plot import save
+
+    scenario = _load_with_sets(args.scenario, args.set)
+    if args.output is None:
+        raise ScenarioError("give the output file with -o FILE (.png, .pdf or .svg)")
+    compiled = scenario.compile()
+    options = _solver_options(scenario, args)
+    if args.kind == "tree":
+        from negsim.plot import plot_tree
+
+        solution = solve_game(compiled.game, options)
+        fig = plot_tree(compiled.game, solution.profile)
+    elif args.kind == "sweep":
+        from negsim.plot import plot_sweep
+
+        if not args.param or len(args.param) > 2:
+            raise ScenarioError("--kind sweep needs one or two --param name=lo:hi:n")
+        grid = dict(_parse_param_range(text) for text in args.param)
+        fact = args.fact
+        if fact is None and args.condition is None:
+            if not scenario.negotiation.expectations:
+                raise ScenarioError("the scenario has no [[expect]] facts; give --condition")
+            fact = scenario.negotiation.expectations[0].fact
+        result = sweep(scenario, grid, options=options)
+        mark = None
+        if len(grid) == 1:
+            name, values = next(iter(grid.items()))
+            prob = (
+                result.facts[fact] if fact is not None and fact in result.facts
+                else result.probability(args.condition or "true", args.given)
+            )
+            side = np.asarray(prob) >= 0.5
+            if np.any(side != side[0]):
+                from negsim.analysis import threshold
+
+                condition = args.condition
+                if condition is None:
+                    condition = next(e.condition for e in scenario.negotiation.expectations if e.fact == fact)
+                mark = threshold(scenario, name, (float(values[0]), float(values[-1])), condition=condition,
+                                 given=args.given, tol=(values[-1] - values[0]) / 1000, options=options)
+        fig = plot_sweep(result, fact=fact if args.condition is None else None, condition=args.condition,
+                         given=args.given, threshold=mark)
+    elif args.kind == "frontier":
+        from negsim.plot import plot_frontier
+
+        names = scenario.negotiation.agent_names
+        pair = [a.strip() for a in (args.agents or ",".join(names[:2])).split(",")]
+        if len(pair) != 2 or any(a not in names for a in pair):
+            raise ScenarioError(f"--agents needs two of {', '.join(names)}, separated by a comma")
+        index = [names.index(a) for a in pair]
+        solution = solve_game(compiled.game, options)
+        utilities = compiled.game.payoffs[:, index]
+        utilities = np.unique(utilities, axis=0)
+        fig = plot_frontier(utilities, disagreement=np.asarray(solution.values)[index], agents=tuple(pair))
+    else:  # convergence
+        from negsim.plot import plot_convergence
+        from negsim.solvers import cfr
+
+        iterations = args.iterations or 1000
+        runs = {v: cfr(compiled.game, variant=v, iterations=iterations) for v in ("cfr", "cfr+", "lcfr", "dcfr")}
+        fig = plot_convergence(runs)
+    path = save(fig, args.output)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 @_command("list")
 def _cmd_list(args: argparse.Namespace) -> int:
     from negsim.scenarios import bundled_scenarios
@@ -450,6 +522,29 @@ def build_parser() -> argparse.ArgumentParser:
                      help='print JSON: {"draws", "seconds", "outcomes": {outcome: probability}, "parameters"}')
     fmt.add_argument("--csv", action="store_true", help="print one CSV row per setting")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
+
+    p = sub.add_parser(
+        "plot",
+        help="draw a figure of a scenario (tree, sweep, frontier, convergence)",
+        description=(
+            "Draw a figure of a scenario with matplotlib (no display needed): the game tree with the "
+            "equilibrium path (--kind tree); a sweep of a fact's probability over one or two parameters "
+            "with the threshold marked (--kind sweep --param name=lo:hi:n); the Pareto frontier of two "
+            "agents' payoffs with the Nash and Kalai-Smorodinsky points and the equilibrium as disagreement "
+            "point (--kind frontier); or the convergence of the CFR variants (--kind convergence)."
+        ),
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or a .toml file")
+    p.add_argument("--kind", required=True, choices=["tree", "sweep", "frontier", "convergence"], help="the figure")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write it (.png, .pdf or .svg)")
+    p.add_argument("--param", action="append", metavar="NAME=LO:HI:N", help="sweep axis (one or two)")
+    p.add_argument("--fact", default=None, help="sweep: the [[expect]] fact to show (default: the first)")
+    p.add_argument("--condition", default=None, help="sweep: a condition on the final state instead of a fact")
+    p.add_argument("--given", default=None, help="sweep: show P(condition | given)")
+    p.add_argument("--agents", default=None, metavar="A,B", help="frontier: the two agents (default: the first two)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
+    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
 
     p = sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with titles.")
     p.add_argument("--json", action="store_true", help="print JSON")
