@@ -32,7 +32,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     scenario = load_scenario("istanbul-2025")
     compiled = scenario.compile()
-    print(f"istanbul-2025: {compiled.game}; {args.draws:,} draws, seed {args.seed}; {platform.processor() or platform.machine()}")
+    print(
+        f"istanbul-2025: {compiled.game}; {args.draws:,} draws, seed {args.seed}; "
+        f"{platform.processor() or platform.machine()}"
+    )
 
     started = time.perf_counter()
     batched = monte_carlo(compiled, draws=args.draws, seed=args.seed)
@@ -49,16 +52,26 @@ def main(argv: list[str] | None = None) -> dict:
     loop_seconds = (time.perf_counter() - started) / picks.size * args.draws
 
     ratio = loop_seconds / batch_seconds
-    print(f"batched: {batch_seconds:8.2f} s for {args.draws:,} draws ({batch_seconds / args.draws * 1e3:.3f} ms/draw), "
-          f"{batched.certified.mean():.1%} certified, max NashConv {batched.nash_conv.max():.1e}, "
-          f"{batched.info['seeded']} draws solved by batched CFR+")
-    print(f"loop:    {loop_seconds:8.2f} s extrapolated from {picks.size} draws "
-          f"({loop_seconds / args.draws * 1e3:.1f} ms/draw)")
+    print(
+        f"batched: {batch_seconds:8.2f} s for {args.draws:,} draws ({batch_seconds / args.draws * 1e3:.3f} ms/draw), "
+        f"{batched.certified.mean():.1%} certified, max NashConv {batched.nash_conv.max():.1e}, "
+        f"{batched.info['seeded']} draws solved by batched CFR+"
+    )
+    print(
+        f"loop:    {loop_seconds:8.2f} s extrapolated from {picks.size} draws "
+        f"({loop_seconds / args.draws * 1e3:.1f} ms/draw)"
+    )
     print(f"speed-up of the batched solve: {ratio:,.0f}x; outcomes differ on {mismatches} of {picks.size} draws")
     for outcome, stats in list(batched.summary().items())[:5]:
         print(f"  {stats['probability']:.3f} +/- {stats['standard_error']:.3f}  {outcome}")
-    return {"draws": args.draws, "batch_seconds": batch_seconds, "loop_seconds": loop_seconds, "ratio": ratio,
-            "mismatches": mismatches, "compared": int(picks.size)}
+    return {
+        "draws": args.draws,
+        "batch_seconds": batch_seconds,
+        "loop_seconds": loop_seconds,
+        "ratio": ratio,
+        "mismatches": mismatches,
+        "compared": int(picks.size),
+    }
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ talks = Negotiation(
         Parameter("high_cost", 3.0, source="assumption"),
         Parameter("sanction_bite", 1.0, source="assumption"),
         Parameter("sanction_cost", 0.4, source="assumption"),
-        Parameter("face_cost", 0.5, source="assumption", description="Cost to the Attacker of a truce it did not ask for"),
+        Parameter(
+            "face_cost", 0.5, source="assumption", description="Cost to the Attacker of a truce it did not ask for"
+        ),
     ],
     issues=[
         Issue("truce", [False, True]),
@@ -77,8 +79,12 @@ talks = Negotiation(
             at_least=0.99,
             counterfactual={"high_cost": 1.0},
         ),
-        Expectation("The Sponsor sanctions after a rejection", "truce or sanctions", at_least=0.99,
-                    counterfactual={"sanction_cost": 0.8}),
+        Expectation(
+            "The Sponsor sanctions after a rejection",
+            "truce or sanctions",
+            at_least=0.99,
+            counterfactual={"sanction_cost": 0.8},
+        ),
     ],
 )
 

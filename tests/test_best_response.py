@@ -83,7 +83,9 @@ def test_batched_equals_looped(game, seed):
     chance = random_chance_probs(game, rng, batch_size=B)
     batch = game.with_batch(payoffs=payoffs, chance_prob=chance)
     profiles = [_profile(game, random_behaviour(game, rng)) for _ in range(B)]
-    stacked = BehaviorProfile(batch, [np.stack([pr.probabilities[p] for pr in profiles]) for p in range(game.num_players)])
+    stacked = BehaviorProfile(
+        batch, [np.stack([pr.probabilities[p] for pr in profiles]) for p in range(game.num_players)]
+    )
     gains = deviation_gains(batch, stacked)
     values = expected_values(batch, stacked)
     assert gains.shape == (B, game.num_players)
@@ -115,8 +117,9 @@ def test_matches_openspiel_exploitability():
     for name, ours in (("kuhn_poker", library.kuhn_poker()), ("leduc_poker", library.leduc_poker())):
         game = pyspiel.load_game(name)
         uniform = policy_lib.UniformRandomPolicy(game)
-        theirs = pyspiel.exploitability(game, policy_lib.python_policy_to_pyspiel_policy(
-            policy_lib.tabular_policy_from_callable(game, uniform)))
+        theirs = pyspiel.exploitability(
+            game, policy_lib.python_policy_to_pyspiel_policy(policy_lib.tabular_policy_from_callable(game, uniform))
+        )
         assert exploitability(ours, BehaviorProfile.uniform(ours)) == pytest.approx(theirs, abs=1e-9)
 
 

@@ -71,7 +71,9 @@ def test_batched_equals_looped(game, seed):
             np.testing.assert_allclose(together.values[b], alone.values, atol=1e-10)
             assert together.nash_conv[b] == pytest.approx(alone.nash_conv, abs=1e-10)
             for p in range(game.num_players):
-                np.testing.assert_allclose(together.profile.probabilities[p][b], alone.profile.probabilities[p], atol=1e-10)
+                np.testing.assert_allclose(
+                    together.profile.probabilities[p][b], alone.profile.probabilities[p], atol=1e-10
+                )
             assert [h[1][b] for h in together.history] == pytest.approx([h[1] for h in alone.history], abs=1e-10)
 
 
@@ -216,3 +218,27 @@ def test_errors():
                 leaf.terminal([1, -1])
     with pytest.raises(negsim.SolverError, match="perfect recall"):
         cfr(forgetful.build())
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_matches_openspiel_reference_implementations_iteration_by_iteration(variant):
+    """The same algorithm, run by OpenSpiel's Python solvers, reaches the same exploitability."""
+    pyspiel = pytest.importorskip("pyspiel")
+    from open_spiel.python.algorithms import cfr as os_cfr
+    from open_spiel.python.algorithms import discounted_cfr
+    from open_spiel.python.algorithms import exploitability as os_exploitability
+
+    game = pyspiel.load_game("kuhn_poker")
+    solver = {
+        "cfr": lambda: os_cfr.CFRSolver(game),
+        "cfr+": lambda: os_cfr.CFRPlusSolver(game),
+        "lcfr": lambda: discounted_cfr.DCFRSolver(game, alpha=1, beta=1, gamma=1),
+        "dcfr": lambda: discounted_cfr.DCFRSolver(game, alpha=1.5, beta=0, gamma=2),
+    }[variant]()
+    kuhn = library.kuhn_poker()
+    for it in range(1, 61):
+        solver.evaluate_and_update_policy()
+        if it in (1, 7, 60):
+            theirs = os_exploitability.exploitability(game, solver.average_policy())
+            ours = cfr(kuhn, variant=variant, iterations=it, track_every=0).exploitability
+            assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)

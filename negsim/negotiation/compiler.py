@@ -200,6 +200,56 @@ class CompiledNegotiation:
             out[agent.name] = terms
         return out
 
+    def payoffs_at(self, states: Mapping[str, Any], parameters: Mapping[str, Any] | None = None) -> np.ndarray:
+        """Each agent's payoff at final states you describe: ``[K, n]`` (or ``[B, K, n]``).
+
+        Useful for bargaining over outcomes the protocol does not reach (packages of
+        issue values). Variables not given keep their initial value (stages and chance
+        events: ``"skipped"``); costs of waived preconditions are not included, since no
+        move is made.
+
+        Parameters
+        ----------
+        states : mapping of variable name to a list of K values
+            Readable values (``"30-day"``, ``True``, ``4``), one list per variable.
+        parameters : mapping, optional
+            Parameter values (arrays give a batch).
+
+        Examples
+        --------
+        >>> from negsim.scenarios import load_scenario
+        >>> compiled = load_scenario("istanbul-2025").compile()
+        >>> compiled.payoffs_at({"ceasefire": ["none", "30-day"], "russia_aims": ["limited", "limited"]})[:, 1]
+        array([2. , 0.5])
+        """
+        sizes = {len(v) for v in states.values()}
+        if len(sizes) > 1:
+            raise ScenarioError("every variable needs the same number of values")
+        K = sizes.pop() if sizes else 1
+        names = list(self.variables)
+        env, batch = self.parameter_env(parameters)
+        for name, var in self.variables.items():
+            if name in states:
+                codes = np.array([var.code_of(v, f"states.{name}") for v in states[name]], np.int64)
+            else:
+                initial = self.node_codes[0, names.index(name)] if len(self.node_codes) else 0
+                codes = np.full(K, initial, np.int64)
+            env[name] = var.env_values(codes)
+        unknown = set(states) - set(self.variables)
+        if unknown:
+            import difflib
+
+            name = sorted(unknown)[0]
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ScenarioError(f"unknown variable {name!r}{hint}")
+        shape = (K,) if batch is None else (batch, K)
+        columns = []
+        for a in range(len(self.negotiation.agents)):
+            total = sum(np.broadcast_to(expr.evaluate(env), shape) for _, expr in self.payoff_terms[a])
+            columns.append(np.broadcast_to(np.asarray(total, np.float64), shape))
+        return np.stack(columns, axis=-1)
+
     def payoffs(self, parameters: Mapping[str, Any] | None = None) -> np.ndarray:
         """Terminal payoffs ``[T, n]`` (or ``[B, T, n]`` for arrays of parameters)."""
         terms = self.payoff_term_values(parameters)

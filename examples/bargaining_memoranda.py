@@ -1,0 +1,129 @@
+"""Rubinstein versus Nash bargaining over the issues of the 2 June 2025 memoranda.
+
+The memoranda scenario values each issue for each side: Russia's political terms
+(recognition, withdrawal, neutrality, caps, no foreign forces, sanctions relief, waived
+claims) and Ukraine's (guarantees, the contact line as basis). Any package of these
+issues, agreed as a settlement together with the humanitarian exchanges, gives both sides
+a payoff; fighting on (the equilibrium of the scenario) is the disagreement point.
+
+The script
+
+1. evaluates all 512 packages with the scenario's own payoff expressions,
+2. counts the packages both sides prefer to fighting on: each memorandum is far outside
+   that zone (each side rejects the other's), yet smaller packages lie inside it,
+3. finds the Pareto frontier, the Nash bargaining and Kalai-Smorodinsky solutions, and
+4. solves alternating offers (Rubinstein 1982) on that frontier, Ukraine proposing first,
+   for shrinking time between offers: the outcome tends to the Nash solution weighted by
+   each side's patience (Binmore, Rubinstein & Wolinsky 1986).
+
+The figure ``bargaining_memoranda.png`` shows the frontier and the points.
+Run it with ``python examples/bargaining_memoranda.py``.
+"""
+
+import itertools
+
+import numpy as np
+from scipy.optimize import brentq
+
+from negsim.analysis import solve_game
+from negsim.plot import plot_frontier, save
+from negsim.scenarios import load_scenario
+from negsim.solvers.bargaining import kalai_smorodinsky_convex, nash_bargaining_convex, pareto_frontier
+
+issues = [
+    "recognition",
+    "withdrawal",
+    "neutrality",
+    "army_caps",
+    "no_foreign_forces",
+    "sanctions_lifted",
+    "claims_waived",
+    "intl_guarantees",
+    "contact_line_basis",
+]
+
+
+def packages(scenario):
+    """Payoffs of (Ukraine, Russia) for every package, and the disagreement point."""
+    compiled = scenario.compile()
+    combos = list(itertools.product([False, True], repeat=len(issues)))
+    states = {name: [c[i] for c in combos] for i, name in enumerate(issues)}
+    states.update(
+        settlement=[True] * len(combos), prisoner_swap=[True] * len(combos), bodies_exchanged=[True] * len(combos)
+    )
+    q = scenario.negotiation.parameter("q_maximal").value
+    # Russia's type matters only for war, which a settlement ends; average over it anyway
+    payoffs = sum(
+        weight * compiled.payoffs_at(dict(states, russia_aims=[aims] * len(combos)))
+        for aims, weight in (("maximal", q), ("limited", 1 - q))
+    )
+    equilibrium = solve_game(compiled.game, scenario.solver)
+    return payoffs[:, :2], np.asarray(equilibrium.values)[:2]
+
+
+def _turn(a, b, c):
+    """Positive when a -> b -> c turns left (so b lies below the chord a-c)."""
+    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+
+def rubinstein_on_frontier(points, d, delta_ukraine, delta_russia):
+    """Alternating offers over the frontier's concave envelope, Ukraine proposing first."""
+    front = points[pareto_frontier(points)]
+    front = front[np.argsort(front[:, 0])]
+    hull = []  # the upper concave envelope: what lotteries over packages can reach
+    for p in front:
+        while len(hull) >= 2 and _turn(hull[-2], hull[-1], p) >= 0:
+            hull.pop()
+        hull.append(p)
+    hull = np.array(hull)
+
+    def frontier(u):  # Russia's best payoff given Ukraine gets u
+        return np.interp(u, hull[:, 0], hull[:, 1])
+
+    def gap(x):  # Russia indifferent between Ukraine's offer x and waiting for its own offer y
+        y = d[0] + delta_ukraine * (x - d[0])
+        return frontier(x) - d[1] - delta_russia * (frontier(y) - d[1])
+
+    top = front[:, 0][frontier(front[:, 0]) >= d[1]].max()
+    x = brentq(gap, d[0], top)
+    return np.array([x, frontier(x)])
+
+
+scenario = load_scenario("memoranda-2025")
+points, disagreement = packages(scenario)
+better = (points > disagreement).all(axis=1)
+print(
+    f"{len(points)} packages; fighting on (the equilibrium) gives Ukraine {disagreement[0]:+.2f}, "
+    f"Russia {disagreement[1]:+.2f}"
+)
+russian_memo = np.array([all(c[:7]) and not any(c[7:]) for c in itertools.product([False, True], repeat=9)])
+ukrainian_memo = np.array([not any(c[:7]) and all(c[7:]) for c in itertools.product([False, True], repeat=9)])
+print(
+    f"Russia's memorandum as a package: Ukraine {points[russian_memo][0][0]:+.2f}, "
+    f"Russia {points[russian_memo][0][1]:+.2f} - Ukraine prefers fighting on"
+)
+print(
+    f"Ukraine's memorandum as a package: Ukraine {points[ukrainian_memo][0][0]:+.2f}, "
+    f"Russia {points[ukrainian_memo][0][1]:+.2f} - Russia prefers fighting on"
+)
+print(
+    f"packages both prefer to fighting on: {better.sum()} of {len(points)}: a zone of agreement exists in the "
+    "model, away from both memoranda"
+)
+
+nash = nash_bargaining_convex(points, disagreement)
+ks = kalai_smorodinsky_convex(points, disagreement)
+print(f"\nNash bargaining:      Ukraine {nash.utilities[0]:+.2f}, Russia {nash.utilities[1]:+.2f}")
+print(f"Kalai-Smorodinsky:    Ukraine {ks.utilities[0]:+.2f}, Russia {ks.utilities[1]:+.2f}")
+# yearly discount factors: Ukraine 0.7, Russia 0.8 (assumptions); rates rho = -log(delta)
+rho = -np.log([0.7, 0.8])
+weighted = nash_bargaining_convex(points, disagreement, weights=1 / rho)
+print(f"Nash, weighted by patience 1/rho: Ukraine {weighted.utilities[0]:+.2f}, Russia {weighted.utilities[1]:+.2f}")
+for weeks in (26, 8, 1, 0.1):
+    du, dr = np.exp(-rho * weeks / 52)
+    point = rubinstein_on_frontier(points, disagreement, du, dr)
+    print(f"Rubinstein, offers every {weeks:>4} weeks: Ukraine {point[0]:+.2f}, Russia {point[1]:+.2f}")
+print("As offers come faster, alternating offers approach the patience-weighted Nash solution.")
+
+fig = plot_frontier(points, disagreement=disagreement, agents=("Ukraine", "Russia"))
+print("wrote", save(fig, "bargaining_memoranda.png"))
