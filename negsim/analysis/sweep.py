@@ -178,6 +178,10 @@ class Threshold:
         The condition's probability at the two ends of the bracket.
     evaluations : int
         Settings solved in all.
+    condition : str
+        The condition (``"condition | given"`` for a conditional probability).
+    fixed : dict
+        Other parameters held fixed while searching.
     """
 
     parameter: str
@@ -187,6 +191,7 @@ class Threshold:
     above: float
     evaluations: int
     condition: str = ""
+    fixed: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -196,6 +201,7 @@ class Threshold:
             "probability_at_bracket": [self.below, self.above],
             "evaluations": self.evaluations,
             "condition": self.condition,
+            "fixed": dict(self.fixed),
         }
 
 
@@ -626,7 +632,8 @@ def threshold(
         a, b, pa, pb = all_x[j], all_x[j + 1], all_p[j], all_p[j + 1]
     return Threshold(parameter=parameter, value=float(0.5 * (a + b)), bracket=(float(a), float(b)),
                      below=float(pa), above=float(pb), evaluations=evaluations,
-                     condition=condition if given is None else f"{condition} | {given}")
+                     condition=condition if given is None else f"{condition} | {given}",
+                     fixed={k: float(v) for k, v in (fixed or {}).items()})
 
 
 # ---------------------------------------------------------------------------- derivatives
