@@ -66,36 +66,13 @@ def certify(game: ExtensiveFormGame, probabilities: list[np.ndarray], *, tremble
     if tremble <= 0:
         return np.broadcast_to(np.atleast_1d(ok), (game.batch_size or 1,)).copy()
     ev = Evaluator(game)
-    sigmas, gathered, plans = [], [], []
-    for p in range(game.num_players):
-        sigma = ev.tremble(p, ev.kernel_from_public(p, probabilities[p]), tremble)
-        G = ev.gather(p, sigma)
-        x = np.zeros_like(sigma)
-        ev.plan_from_gather(G, out=x[: G.shape[1]])
-        sigmas.append(sigma)
-        gathered.append(G)
-        plans.append(x)
     pure = [ev.kernel_from_public(p, probabilities[p]) for p in range(game.num_players)]
+    trembled = [ev.tremble(p, sigma.copy(), tremble) for p, sigma in enumerate(pure)]
+    plans = [ev.plan(p, sigma) for p, sigma in enumerate(trembled)]
     for p in range(game.num_players):
-        direct = ev.direct_values(p, plans)
-        values = ev.counterfactual_values(p, gathered[p], direct, np.empty_like(gathered[p]))
+        values = ev.counterfactual_values(p, trembled[p], ev.direct_values(p, plans))
         ok &= ev.infoset_gaps(p, values, pure[p]) <= GAP
     return np.atleast_1d(ok)
-
-
-def _trembled_values(
-    ev: Evaluator, sigmas: list[np.ndarray], tremble: float
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    n = ev.num_players
-    gathered, plans = [], []
-    for p in range(n):
-        trembled = ev.tremble(p, sigmas[p].copy(), tremble)
-        G = ev.gather(p, trembled)
-        x = np.zeros_like(trembled)
-        ev.plan_from_gather(G, out=x[: G.shape[1]])
-        gathered.append(G)
-        plans.append(x)
-    return gathered, plans
 
 
 def polish(profile: BehaviorProfile, *, tremble: float, rounds: int = 50) -> BehaviorProfile:
@@ -127,39 +104,17 @@ def polish(profile: BehaviorProfile, *, tremble: float, rounds: int = 50) -> Beh
     ev = Evaluator(game)
     n = game.num_players
     sigmas = [ev.kernel_from_public(p, profile.probabilities[p]) for p in range(n)]
-    sigmas = [_argmax_profile(ev, p, s, s) for p, s in enumerate(sigmas)]
+    sigmas = [ev.argmax_onehot(p, s, s, GAP) for p, s in enumerate(sigmas)]
     for _ in range(rounds):
         changed = False
         for p in range(n):
-            gathered, plans = _trembled_values(ev, sigmas, tremble)
-            direct = ev.direct_values(p, plans)
-            values = ev.counterfactual_values(p, gathered[p], direct, np.empty_like(gathered[p]))
-            new = _argmax_profile(ev, p, values, sigmas[p])
+            trembled = [ev.tremble(q, s.copy(), tremble) for q, s in enumerate(sigmas)]
+            plans = [ev.plan(q, s) for q, s in enumerate(trembled)]
+            values = ev.counterfactual_values(p, trembled[p], ev.direct_values(p, plans))
+            new = ev.argmax_onehot(p, values, sigmas[p], GAP)
             if not np.array_equal(new, sigmas[p]):
                 changed = True
                 sigmas[p] = new
         if not changed:
             break
     return BehaviorProfile(game, [ev.public_probabilities(p, sigmas[p]) for p in range(n)])
-
-
-def _argmax_profile(ev: Evaluator, p: int, values: np.ndarray, current: np.ndarray) -> np.ndarray:
-    """One-hot best actions per information set; keep the current action when it ties for best."""
-    pp = ev.plex.players[p]
-    out = current.copy()
-    tail = values.shape[1:]
-    for k, lo, count in pp.groups:
-        if k == 1:
-            continue
-        shape = (k, count) + tail
-        v = values[lo : lo + k * count].reshape(shape)
-        cur = current[lo : lo + k * count].reshape(shape).argmax(axis=0)
-        best = v.argmax(axis=0)
-        top = v.max(axis=0)
-        scale = np.maximum(np.abs(v).max(axis=0), 1e-300)
-        keep = np.take_along_axis(v, cur[None], axis=0)[0] >= top - GAP * scale
-        choice = np.where(keep, cur, best)
-        out[lo : lo + k * count] = (np.arange(k).reshape((k,) + (1,) * (1 + len(tail))) == choice[None]).reshape(
-            (k * count,) + tail
-        )
-    return out

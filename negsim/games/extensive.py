@@ -253,6 +253,7 @@ class ExtensiveFormGame:
         "title",
         "comment",
         "__dict__",
+        "__weakref__",
     )
 
     def __init__(

@@ -1,29 +1,32 @@
-"""The vectorized treeplex kernel shared by CFR and best response.
+"""The vectorized treeplex kernel shared by CFR, best response and the refinements.
 
 This module turns the sequence-form view of a game (:class:`negsim.games.SequenceForm`)
-into index arrays laid out for speed, and provides the handful of array operations one
-CFR iteration or one best response needs (see the appendix of DESIGN.md):
+into index arrays laid out for speed, and provides the array operations one CFR
+iteration or one best response needs (see the appendix of DESIGN.md):
 
-* **Kernel order.** A player's sequences are renumbered so that the information sets
-  with ``k`` actions form one block ``[k, count]`` (action-major). Regret matching and
-  the per-information-set sums are then reductions over axis 0 of a few contiguous
-  blocks: one group per distinct action count, whatever the size of the game. Index 0
-  is the empty sequence and index ``S + 1`` a dummy slot (strategy 1) used for padding.
-* **Ancestor table.** ``anc[j, s]`` is the ``j``-th ancestor sequence of ``s`` (``j = 0``
-  is ``s`` itself), padded with the dummy. Gathering the current strategy through it
-  gives ``G[j, s] = sigma[anc[j, s]]``; the realization plan is the product over ``j``,
-  and the counterfactual value of every sequence is one scatter-add of running products
-  ``v_direct[s] * G[0, s] * ... * G[j - 1, s]`` onto ``anc[j, s]``. So the bottom-up
-  pass costs one gather, ``D`` multiplications and one scatter, where ``D`` is the
-  depth of the treeplex: no loop over information sets, sequences or terminals.
+* **Kernel order.** A player's information sets are sorted by their depth in the
+  treeplex, and each information set's sequences are contiguous. Every depth level is
+  then one slice ``lo:hi`` of the sequence axis, and the parents of a level's
+  information sets all lie in the level above (or are the empty sequence, index 0).
+* **Per-information-set sums** (regret matching, expected values, best responses) are
+  one ``reduceat`` over contiguous segments, for all information sets at once.
+* **Top-down** (the realization plan): per level, ``x[lo:hi] = sigma[lo:hi] *
+  x[parent]`` -- one gather and one product.
+* **Bottom-up** (counterfactual values and best responses): per level, deepest first,
+  the value of each information set (``sum sigma v`` or ``max v``) is added to its parent
+  sequence with one sparse product.
 * **Direct values.** ``v_direct[s] = sum over terminals z with last_p[z] = s of
   c[z] u_p[z] prod_{q != p} x_q[last_q[z]]``: a sparse matrix-vector product for two
   players (the payoff matrix of the sequence form), gathers and one sparse product for
   more players or batched payoffs.
 
-Arrays carry the batch axis **last** inside the kernel (``[size, B]``) so that sparse
-products and gathers along axis 0 serve both a single game (1-D) and a batch (2-D);
-the public solvers transpose to the documented batch-first layout at the boundary.
+So one player's update costs a number of numpy calls proportional to the depth of its
+treeplex (4 in Leduc poker, 7 in Liar's dice), each over a level or over all sequences or
+terminals: no Python loop over information sets, sequences, nodes or terminals.
+
+Arrays carry the batch axis **last** inside the kernel (``[S + 1, B]``) so that sparse
+products and gathers along axis 0 serve both a single game (1-D) and a batch (2-D); the
+public solvers transpose to the documented batch-first layout at the boundary.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import scipy.sparse as sp
 
 from negsim.games.extensive import ExtensiveFormGame
 
-__all__ = ["PlayerPlex", "Plex", "Evaluator", "plex_of", "spmv"]
+__all__ = ["Level", "PlayerPlex", "Plex", "Evaluator", "evaluator_of", "plex_of", "spmv"]
 
 try:  # scipy's compiled kernel, called directly: saves ~10 us of Python checks per product
     from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
@@ -68,34 +71,40 @@ def spmv(matrix: sp.csr_matrix, vector: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
+class Level:
+    """One depth level of a player's treeplex in kernel order."""
+
+    lo: int  # the level's sequences are lo .. hi - 1
+    hi: int
+    first: int  # the level's information sets are first .. first + len(counts) - 1 (kernel order)
+    segments: np.ndarray  # start of each information set, relative to lo
+    counts: np.ndarray  # actions of each information set
+    spread: np.ndarray  # information set (level-local) of each sequence of the level
+    parent_of_sequence: np.ndarray  # parent sequence (kernel index) of each sequence of the level
+    infosets: np.ndarray  # public local information sets of the level, in kernel order
+    lift: sp.csr_matrix  # [parent_hi - parent_lo, infosets]: adds infoset values to their parents
+    parent_lo: int
+    parent_hi: int
+
+
+@dataclass(frozen=True, eq=False)
 class PlayerPlex:
     """Index arrays of one player's treeplex in kernel order (see the module docstring)."""
 
     num_sequences: int
-    from_public: np.ndarray  # [S+1] public sequence -> kernel index
-    groups: tuple[tuple[int, int, int], ...]  # (k, lo, count): block lo .. lo + k*count as [k, count]
-    group_infosets: tuple[np.ndarray, ...]  # public local infoset of each column of each group
-    anc: np.ndarray  # [D, S+1] ancestor table (kernel indices, dummy-padded)
-    anc_flat: np.ndarray
-    scatter: sp.csr_matrix  # [S+2, D*(S+1)]: sums entries of the flattened running products
-    br_levels: tuple[tuple[tuple[np.ndarray, ...], np.ndarray, sp.csr_matrix], ...]
-    br_infosets: tuple[np.ndarray, ...]  # per level: public local infosets, in the order of the level's values
+    from_public: np.ndarray  # [S+1] public sequence -> kernel index (0 -> 0)
+    segments: np.ndarray  # start of every information set in sequences[1:]
+    counts: np.ndarray  # actions per information set (kernel order)
+    spread: np.ndarray  # [S] information set (kernel order) of each sequence 1..S
+    sequence_counts: np.ndarray  # [S] float: actions at each sequence's information set
+    infosets: np.ndarray  # public local information set of each kernel-order information set
+    levels: tuple[Level, ...]
     terminal_sequence: np.ndarray  # [T] kernel index of the player's last sequence per terminal
-    terminal_scatter: sp.csr_matrix  # [S+2, T] ones: sums terminal values onto sequences
+    terminal_scatter: sp.csr_matrix  # [S+1, T] ones: sums terminal values onto sequences
 
     @property
     def size(self) -> int:
-        return self.num_sequences + 2
-
-    @property
-    def dummy(self) -> int:
         return self.num_sequences + 1
-
-    def blocks(self, array: np.ndarray):
-        """Yield ``(k, view [k, count, ...])`` for each action-count group of ``array``."""
-        tail = array.shape[1:]
-        for k, lo, count in self.groups:
-            yield k, array[lo : lo + k * count].reshape((k, count) + tail)
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,77 +135,56 @@ def _build_plex(game: ExtensiveFormGame) -> Plex:
     for p in range(game.num_players):
         S = sf.num_sequences[p]
         starts = sf.sequence_start[p]
-        counts = np.diff(starts)
-        num_isets = counts.size
-        from_public = np.zeros(S + 1, np.int64)
-        groups, group_isets = [], []
-        column = np.zeros(num_isets, np.int64)
-        group_of = np.zeros(num_isets, np.int64)
-        lo = 1
-        for gi, k in enumerate(np.unique(counts)):
-            isets = np.flatnonzero(counts == k)
-            cnt = isets.size
-            column[isets] = np.arange(cnt)
-            group_of[isets] = gi
-            acts = np.arange(k)
-            # public sequence starts[i] + a  ->  kernel lo + a * cnt + column
-            from_public[(starts[isets][None, :] + acts[:, None]).ravel()] = (
-                lo + acts[:, None] * cnt + np.arange(cnt)[None, :]
-            ).ravel()
-            groups.append((int(k), lo, cnt))
-            group_isets.append(isets)
-            lo += int(k) * cnt
-        dummy = S + 1
-        # parent (kernel) sequence of every kernel sequence's information set
-        parent_public = sf.infoset_parent[p]
-        up = np.full(S + 2, dummy, np.int64)
-        if S:
-            seq_iset = sf.sequence_infoset[p][1:]
-            up[from_public[1:]] = from_public[parent_public[seq_iset]]
-        rows = [np.arange(S + 1, dtype=np.int64)]
-        while True:
-            nxt = up[rows[-1]]
-            if np.all(nxt == dummy):
-                break
-            rows.append(nxt)
-        anc = np.ascontiguousarray(np.stack(rows))
-        D = anc.shape[0]
-        anc_flat = anc.ravel()
-        scatter = sp.csr_matrix(
-            (np.ones(anc_flat.size), (anc_flat, np.arange(anc_flat.size))), shape=(S + 2, D * (S + 1))
-        )
-        # best-response levels, deepest first
+        counts_public = np.diff(starts)
         depth = sf.infoset_depth[p]
-        levels, level_isets = [], []
-        for d in range(int(depth.max(initial=-1)), -1, -1):
-            idx_groups, pars, isets_here = [], [], []
-            for gi, (k, glo, cnt) in enumerate(groups):
-                cols_isets = group_isets[gi]
-                here = cols_isets[depth[cols_isets] == d]
-                if here.size == 0:
-                    continue
-                cols = column[here]
-                idx = glo + np.arange(k)[:, None] * cnt + cols[None, :]
-                idx_groups.append(idx)
-                pars.append(from_public[parent_public[here]])
-                isets_here.append(here)
-            par = np.concatenate(pars)
-            lift = sp.csr_matrix((np.ones(par.size), (par, np.arange(par.size))), shape=(S + 2, par.size))
-            levels.append((tuple(idx_groups), par, lift))
-            level_isets.append(np.concatenate(isets_here))
+        order = np.argsort(depth, kind="stable")  # kernel order of information sets
+        counts = counts_public[order]
+        new_start = np.concatenate(([1], 1 + np.cumsum(counts))).astype(np.int64)
+        from_public = np.zeros(S + 1, np.int64)
+        if S:
+            src = np.repeat(starts[order], counts) + _ranges(counts)
+            from_public[src] = np.arange(1, S + 1)
+        parent = from_public[sf.infoset_parent[p][order]]  # kernel parent sequence per infoset
+        spread = np.repeat(np.arange(order.size), counts)
+        levels = []
+        d_sorted = depth[order]
+        previous = (0, 1)
+        for d in range(int(d_sorted.max(initial=-1)) + 1):
+            js = np.flatnonzero(d_sorted == d)
+            lo, hi = int(new_start[js[0]]), int(new_start[js[-1] + 1])
+            plo, phi = previous
+            par = parent[js]
+            if np.any((par < plo) | (par >= phi)):  # pragma: no cover - a treeplex invariant
+                raise AssertionError("information sets of one level have parents outside the level above")
+            lift = sp.csr_matrix((np.ones(js.size), (par - plo, np.arange(js.size))), shape=(phi - plo, js.size))
+            levels.append(
+                Level(
+                    lo=lo,
+                    hi=hi,
+                    first=int(js[0]),
+                    segments=new_start[js] - lo,
+                    counts=counts[js],
+                    spread=np.repeat(np.arange(js.size), counts[js]),
+                    parent_of_sequence=np.repeat(par, counts[js]),
+                    infosets=order[js],
+                    lift=lift,
+                    parent_lo=plo,
+                    parent_hi=phi,
+                )
+            )
+            previous = (lo, hi)
         term_seq = from_public[sf.last_sequence[p]]
-        term_scatter = sp.csr_matrix((np.ones(T), (term_seq, np.arange(T))), shape=(S + 2, T))
+        term_scatter = sp.csr_matrix((np.ones(T), (term_seq, np.arange(T))), shape=(S + 1, T))
         players.append(
             PlayerPlex(
                 num_sequences=S,
                 from_public=from_public,
-                groups=tuple(groups),
-                group_infosets=tuple(group_isets),
-                anc=anc,
-                anc_flat=anc_flat,
-                scatter=scatter,
-                br_levels=tuple(levels),
-                br_infosets=tuple(level_isets),
+                segments=new_start[:-1] - 1,
+                counts=counts,
+                spread=spread,
+                sequence_counts=counts[spread].astype(np.float64),
+                infosets=order,
+                levels=tuple(levels),
                 terminal_sequence=term_seq,
                 terminal_scatter=term_scatter,
             )
@@ -204,8 +192,33 @@ def _build_plex(game: ExtensiveFormGame) -> Plex:
     return Plex(players=tuple(players), num_terminals=T)
 
 
+_EVALUATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def evaluator_of(game: ExtensiveFormGame) -> Evaluator:
+    """The :class:`Evaluator` of a game, built once per game object and cached.
+
+    Games are immutable, so repeated evaluations (NashConv of many profiles, best
+    responses) share the payoff arrays and sparse matrices.
+    """
+    found = _EVALUATORS.get(game)
+    if found is None:
+        found = Evaluator(game)
+        _EVALUATORS[game] = found
+    return found
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    from negsim._arrays import ranges
+
+    return ranges(lengths)
+
+
 class Evaluator:
-    """Payoff-dependent part of the kernel: direct values, counterfactual values, best responses.
+    """Payoff-dependent part of the kernel: values, regrets, best responses, for a game or batch.
+
+    All strategy and value arrays are in kernel order with the empty sequence at index 0,
+    shape ``[S + 1]`` or ``[S + 1, B]``.
 
     Parameters
     ----------
@@ -234,10 +247,63 @@ class Evaluator:
             a1.sum_duplicates()
             self.pair_matrix = (a0, a1)
 
-    # -------------------------------------------------------------- primitives
+    # -------------------------------------------------------------- arrays
     def zeros(self, p: int) -> np.ndarray:
         return np.zeros((self.plex.players[p].size,) + self.batch_shape)
 
+    def segment_sum(self, p: int, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values[1:]`` over each information set: ``[I]`` (or ``[I, B]``)."""
+        return np.add.reduceat(values[1:], self.plex.players[p].segments, axis=0)
+
+    def spread(self, p: int, per_infoset: np.ndarray) -> np.ndarray:
+        """One value per information set copied to each of its sequences: ``[S]`` (or ``[S, B]``)."""
+        return per_infoset[self.plex.players[p].spread]
+
+    # -------------------------------------------------------------- strategies
+    def regret_match(self, p: int, positive: np.ndarray, sigma: np.ndarray, tremble: float = 0.0) -> np.ndarray:
+        """``sigma`` proportional to ``positive`` per information set, uniform where all are 0 (in place).
+
+        With ``tremble > 0`` every action keeps at least that probability:
+        ``sigma = tremble + (1 - k tremble) sigma`` at information sets with ``k`` actions.
+        """
+        pp = self.plex.players[p]
+        if pp.num_sequences == 0:
+            return sigma
+        pos = positive[1:]
+        total = self.spread(p, self.segment_sum(p, positive))
+        counts = pp.sequence_counts if total.ndim == 1 else pp.sequence_counts[:, None]
+        empty = total <= 0.0
+        np.divide(pos + empty, total + counts * empty, out=sigma[1:])
+        if tremble:
+            self._tremble_body(p, sigma, tremble)
+        return sigma
+
+    def tremble(self, p: int, sigma: np.ndarray, epsilon: float) -> np.ndarray:
+        """``epsilon + (1 - k epsilon) sigma`` at every information set with ``k >= 2`` actions (in place)."""
+        if self.plex.players[p].num_sequences:
+            self._tremble_body(p, sigma, epsilon)
+        return sigma
+
+    def _tremble_body(self, p: int, sigma: np.ndarray, epsilon: float) -> None:
+        pp = self.plex.players[p]
+        k = pp.counts[pp.spread].astype(np.float64)
+        scale = np.where(k >= 2, 1.0 - k * epsilon, 1.0)
+        shift = np.where(k >= 2, epsilon, 0.0)
+        if sigma.ndim == 2:
+            scale, shift = scale[:, None], shift[:, None]
+        body = sigma[1:]
+        body *= scale
+        body += shift
+
+    def plan(self, p: int, sigma: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The realization plan of ``sigma`` (top-down over levels)."""
+        x = np.empty_like(sigma) if out is None else out
+        x[0] = 1.0
+        for level in self.plex.players[p].levels:
+            np.multiply(sigma[level.lo : level.hi], x[level.parent_of_sequence], out=x[level.lo : level.hi])
+        return x
+
+    # -------------------------------------------------------------- values
     def direct_values(self, p: int, plans: list[np.ndarray]) -> np.ndarray:
         """``v_direct`` of player ``p`` given every player's realization plan (kernel order)."""
         if self.pair_matrix is not None:
@@ -248,101 +314,107 @@ class Evaluator:
                 w = w * plans[q][self.plex.players[q].terminal_sequence]
         return spmv(self.plex.players[p].terminal_scatter, w)
 
-    def gather(self, p: int, sigma: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """``G[j, s] = sigma[anc[j, s]]`` for player ``p``."""
-        return np.take(sigma, self.plex.players[p].anc, axis=0, out=out)
+    def counterfactual_values(
+        self, p: int, sigma: np.ndarray, direct: np.ndarray, increments: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Counterfactual value of every sequence of ``p`` under ``sigma`` (bottom-up, in place on ``direct``).
 
-    @staticmethod
-    def plan_from_gather(G: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Realization plan (kernel order, without the dummy) from a gathered strategy."""
-        np.multiply.reduce(G, axis=0, out=out)
-        return out
-
-    def counterfactual_values(self, p: int, G: np.ndarray, v_direct: np.ndarray, work: np.ndarray) -> np.ndarray:
-        """Counterfactual value of every sequence of ``p`` (kernel order, size ``S + 2``).
-
-        ``work`` is a scratch array shaped like ``G``.
+        If ``increments`` is given, it receives the instantaneous regrets
+        ``v[s] - sum_a sigma[a] v[a]`` of every sequence (index 0 untouched).
         """
         pp = self.plex.players[p]
-        work[0] = v_direct[: pp.num_sequences + 1]
-        for j in range(1, G.shape[0]):
-            np.multiply(work[j - 1], G[j - 1], out=work[j])
-        if not self.batch_shape:
-            return np.bincount(pp.anc_flat, work.ravel(), minlength=pp.size)
-        return pp.scatter @ work.reshape(-1, work.shape[-1])
+        v = direct
+        # the expected value of every information set, filled level by level (kernel order)
+        expected = np.empty((pp.counts.size,) + v.shape[1:])
+        single = v.ndim == 1 and _csr_matvec is not None
+        for level in reversed(pp.levels):
+            out = expected[level.first : level.first + level.counts.size]
+            np.add.reduceat(sigma[level.lo : level.hi] * v[level.lo : level.hi], level.segments, axis=0, out=out)
+            lift = level.lift
+            if single:  # scipy's kernel adds A @ x into the parent slice directly
+                _csr_matvec(lift.shape[0], lift.shape[1], lift.indptr, lift.indices, lift.data, out,
+                            v[level.parent_lo : level.parent_hi])
+            else:
+                v[level.parent_lo : level.parent_hi] += lift @ out
+        if increments is not None and pp.num_sequences:
+            np.subtract(v[1:], expected[pp.spread], out=increments[1:])
+        return v
 
-    def best_response(self, p: int, v_direct: np.ndarray, *, choices: bool = False):
-        """Best-response value of ``p`` (and, if asked, the best action per information set).
+    def best_response_values(self, p: int, direct: np.ndarray, *, choices: bool = False):
+        """Values with a best response of ``p`` below every sequence (bottom-up, on a copy).
 
         Returns
         -------
-        value : float or ndarray [B]
-        best : list of (public local infosets, best action index [I, ...]) per level, if ``choices``
+        values : ndarray
+            Index 0 is the best-response value.
+        picks : list of (public local information sets, best action index) per level, if ``choices``
         """
-        pp = self.plex.players[p]
-        v = np.array(v_direct, copy=True)
-        picked = []
-        for idx_groups, _par, lift in pp.br_levels:
-            bests = []
-            for idx in idx_groups:
-                vals = v[idx]
-                bests.append(vals.max(axis=0))
-                if choices:
-                    picked.append(vals.argmax(axis=0))
-            best = np.concatenate(bests, axis=0) if len(bests) > 1 else bests[0]
-            v += spmv(lift, best)
-        value = v[0]
-        if not choices:
-            return value, None
-        # regroup choices by public infoset
-        out = []
-        pos = 0
-        for (idx_groups, _par, _lift), isets in zip(pp.br_levels, pp.br_infosets, strict=True):
-            arr = np.concatenate(picked[pos : pos + len(idx_groups)], axis=0)
-            pos += len(idx_groups)
-            out.append((isets, arr))
-        return value, out
+        v = np.array(direct, copy=True)
+        picks = []
+        for level in reversed(self.plex.players[p].levels):
+            part = v[level.lo : level.hi]
+            best = np.maximum.reduceat(part, level.segments, axis=0)
+            if choices:
+                # first action attaining the maximum at each information set
+                index = np.arange(level.hi - level.lo).reshape((-1,) + (1,) * (part.ndim - 1))
+                hit = np.where(part >= best[level.spread], index, level.hi)
+                first = np.minimum.reduceat(hit, level.segments, axis=0)
+                picks.append((level.infosets, first - level.segments.reshape((-1,) + (1,) * (part.ndim - 1))))
+            v[level.parent_lo : level.parent_hi] += spmv(level.lift, best)
+        return v, picks
 
-    def tremble(self, p: int, sigma: np.ndarray, epsilon: float) -> np.ndarray:
-        """``epsilon + (1 - k epsilon) sigma`` at every information set with ``k >= 2`` actions (in place)."""
-        pp = self.plex.players[p]
-        tail = sigma.shape[1:]
-        for k, lo, count in pp.groups:
-            if k == 1:
-                continue
-            block = sigma[lo : lo + k * count].reshape((k, count) + tail)
-            block *= 1.0 - k * epsilon
-            block += epsilon
-        return sigma
+    def best_response(self, p: int, direct: np.ndarray, *, choices: bool = False):
+        """Best-response value of ``p`` (and, if asked, the best action per information set)."""
+        v, picks = self.best_response_values(p, direct, choices=choices)
+        return v[0], (picks if choices else None)
 
     def infoset_gaps(self, p: int, values: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-        """Per information set: best action value minus the value of ``sigma``, over a scale.
+        """Largest ``(best action value - value of sigma) / scale`` over ``p``'s information sets.
 
-        Returns the largest such normalized gap of player ``p`` (``[]`` or ``[B]``); 0 means
-        ``sigma`` is a best response at every information set.
+        0 means ``sigma`` is a best response at every information set (``[]`` or ``[B]``).
         """
         pp = self.plex.players[p]
         tail = values.shape[1:]
-        worst = np.zeros(tail)
-        for k, lo, count in pp.groups:
-            if k == 1:
-                continue
-            shape = (k, count) + tail
-            v = values[lo : lo + k * count].reshape(shape)
-            chosen = (sigma[lo : lo + k * count].reshape(shape) * v).sum(axis=0)
-            gap = v.max(axis=0) - chosen
-            scale = np.abs(v).max(axis=0)
-            normalized = np.where(scale > 0, gap / np.where(scale > 0, scale, 1.0), 0.0)
-            worst = np.maximum(worst, normalized.max(axis=0))
-        return worst
+        if pp.num_sequences == 0:
+            return np.zeros(tail)
+        body = values[1:]
+        chosen = self.segment_sum(p, sigma * values)
+        top = np.maximum.reduceat(body, pp.segments, axis=0)
+        scale = np.maximum.reduceat(np.abs(body), pp.segments, axis=0)
+        multi = (pp.counts >= 2).reshape((-1,) + (1,) * len(tail))
+        gap = np.where(multi & (scale > 0), (top - chosen) / np.where(scale > 0, scale, 1.0), 0.0)
+        return gap.max(axis=0)
 
+    def argmax_onehot(self, p: int, values: np.ndarray, current: np.ndarray, tolerance: float) -> np.ndarray:
+        """One-hot best actions per information set; keep the current action when it is within tolerance."""
+        pp = self.plex.players[p]
+        out = current.copy()
+        if pp.num_sequences == 0:
+            return out
+        body = values[1:]
+        shape = (-1,) + (1,) * (body.ndim - 1)
+        top = np.maximum.reduceat(body, pp.segments, axis=0)
+        scale = np.maximum(np.maximum.reduceat(np.abs(body), pp.segments, axis=0), 1e-300)
+        index = np.arange(pp.num_sequences).reshape(shape)
+        sentinel = pp.num_sequences
+        best = np.minimum.reduceat(np.where(body >= top[pp.spread], index, sentinel), pp.segments, axis=0)
+        cur_body = current[1:]
+        cur_top = np.maximum.reduceat(cur_body, pp.segments, axis=0)
+        cur = np.minimum.reduceat(np.where(cur_body >= cur_top[pp.spread], index, sentinel), pp.segments, axis=0)
+        cur_value = np.take_along_axis(body, cur, axis=0) if body.ndim == 2 else body[cur]
+        keep = cur_value >= top - tolerance * scale
+        choice = np.where(keep, cur, best)
+        out[1:] = (index == choice[pp.spread]).astype(np.float64)
+        return out
+
+    # -------------------------------------------------------------- conversions
     def public_probabilities(self, p: int, sigma: np.ndarray) -> np.ndarray:
         """Behaviour probabilities in public sequence order, batch first: ``[S]`` or ``[B, S]``."""
         pp = self.plex.players[p]
         return np.moveaxis(sigma[pp.from_public[1:]], 0, -1).copy()
 
     def kernel_from_public(self, p: int, probs: np.ndarray) -> np.ndarray:
-        """Strategy in kernel order (size ``S + 2``, batch last) from public probabilities."""
+        """Strategy in kernel order (size ``S + 1``, batch last) from public probabilities."""
         pp = self.plex.players[p]
         probs = np.asarray(probs, np.float64)
         lead = probs.shape[:-1]

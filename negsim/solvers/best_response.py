@@ -23,7 +23,7 @@ import numpy as np
 from negsim.errors import SolverError
 from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.profile import BehaviorProfile
-from negsim.solvers._plex import Evaluator
+from negsim.solvers._plex import Evaluator, evaluator_of
 
 __all__ = ["BestResponse", "best_response", "expected_values", "nash_conv", "exploitability", "deviation_gains"]
 
@@ -58,17 +58,13 @@ def _setup(game: ExtensiveFormGame, profile: BehaviorProfile | Sequence[Any]) ->
         raise SolverError("the profile belongs to a different game")
     if not isinstance(profile, BehaviorProfile):
         BehaviorProfile(game, probs)  # validates shapes and sums
-    ev = Evaluator(game)
+    ev = evaluator_of(game)
     plans = []
     for p in range(game.num_players):
         arr = np.asarray(probs[p], np.float64)
         if arr.ndim == 2 and game.batch_size is None:
             raise SolverError("a batched profile needs a batched game (use game.with_batch)")
-        sigma = ev.kernel_from_public(p, arr)
-        G = ev.gather(p, sigma)
-        x = np.zeros_like(sigma)
-        ev.plan_from_gather(G, out=x[: G.shape[1]])
-        plans.append(x)
+        plans.append(ev.plan(p, ev.kernel_from_public(p, arr)))
     return ev, plans
 
 

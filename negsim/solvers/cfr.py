@@ -51,52 +51,14 @@ VARIANTS = ("cfr", "cfr+", "lcfr", "dcfr")
 class _State:
     """Per-player arrays of one CFR run (kernel order, batch last)."""
 
-    __slots__ = ("regret", "sigma", "gathered", "plan", "average", "work", "increment")
+    __slots__ = ("regret", "sigma", "plan", "average", "increment")
 
     def __init__(self, ev: Evaluator, p: int, sigma: np.ndarray) -> None:
-        pp = ev.plex.players[p]
         self.regret = ev.zeros(p)
         self.increment = ev.zeros(p)
         self.average = ev.zeros(p)
         self.sigma = sigma
-        self.gathered = ev.gather(p, sigma)
-        self.work = np.empty_like(self.gathered)
-        self.plan = ev.zeros(p)
-        ev.plan_from_gather(self.gathered, out=self.plan[: pp.num_sequences + 1])
-
-
-def _regret_match(ev: Evaluator, p: int, positive: np.ndarray, sigma: np.ndarray, tremble: float = 0.0) -> None:
-    """``sigma`` proportional to ``positive`` per information set, uniform where all are 0.
-
-    With ``tremble > 0`` every action keeps at least that probability:
-    ``sigma = tremble + (1 - k tremble) * sigma``.
-    """
-    pp = ev.plex.players[p]
-    tail = positive.shape[1:]
-    for k, lo, count in pp.groups:
-        if k == 1:
-            continue
-        hi = lo + k * count
-        block = positive[lo:hi].reshape((k, count) + tail)
-        total = block.sum(axis=0)
-        empty = total <= 0.0
-        out = sigma[lo:hi].reshape((k, count) + tail)
-        np.divide(block + empty, total + k * empty, out=out)
-        if tremble:
-            out *= 1.0 - k * tremble
-            out += tremble
-
-
-def _increments(ev: Evaluator, p: int, values: np.ndarray, sigma: np.ndarray, out: np.ndarray) -> None:
-    """Instantaneous regret ``v[s] - sum_a sigma[a] v[a]`` of every sequence."""
-    pp = ev.plex.players[p]
-    tail = values.shape[1:]
-    for k, lo, count in pp.groups:
-        hi = lo + k * count
-        shape = (k, count) + tail
-        v = values[lo:hi].reshape(shape)
-        expected = (sigma[lo:hi].reshape(shape) * v).sum(axis=0)
-        np.subtract(v, expected, out=out[lo:hi].reshape(shape))
+        self.plan = ev.plan(p, sigma)
 
 
 def cfr(
@@ -229,8 +191,7 @@ def cfr(
             else:
                 st.average += avg_weight * st.plan if avg_weight != 1.0 else st.plan
             direct = directs[p] if not alternating else ev.direct_values(p, plans)
-            values = ev.counterfactual_values(p, st.gathered, direct, st.work)
-            _increments(ev, p, values, st.sigma, st.increment)
+            ev.counterfactual_values(p, st.sigma, direct, increments=st.increment)
             regret = st.regret
             if variant == "dcfr" and t > 1:
                 regret *= np.where(regret > 0, pos_discount, neg_discount)
@@ -240,11 +201,10 @@ def cfr(
                 regret += st.increment
             if plus:
                 np.maximum(regret, 0.0, out=regret)
-                _regret_match(ev, p, regret, st.sigma, tremble)
+                ev.regret_match(p, regret, st.sigma, tremble)
             else:
-                _regret_match(ev, p, np.maximum(regret, 0.0), st.sigma, tremble)
-            ev.gather(p, st.sigma, out=st.gathered)
-            ev.plan_from_gather(st.gathered, out=st.plan[: st.gathered.shape[1]])
+                ev.regret_match(p, np.maximum(regret, 0.0), st.sigma, tremble)
+            ev.plan(p, st.sigma, out=st.plan)
         if bar is not None:
             bar.update(1)
         if t in checkpoints:
@@ -292,20 +252,19 @@ def cfr(
 def _initial_sigma(
     ev: Evaluator, game: ExtensiveFormGame, p: int, initial: Any, seed: int | None, tremble: float
 ) -> np.ndarray:
-    pp = ev.plex.players[p]
-    sigma = np.ones((pp.size,) + ev.batch_shape)
+    sigma = np.ones((ev.plex.players[p].size,) + ev.batch_shape)
     if isinstance(initial, BehaviorProfile):
         if initial.game.num_terminals != game.num_terminals:
             raise SolverError("the initial profile belongs to a different game")
         return ev.kernel_from_public(p, initial.probabilities[p])
     if initial == "uniform":
-        _regret_match(ev, p, np.zeros_like(sigma), sigma, tremble)
+        ev.regret_match(p, np.zeros_like(sigma), sigma, tremble)
         return sigma
     if initial == "random":
         rng = np.random.default_rng(None if seed is None else [seed, p])
         weights = rng.random(sigma.shape)
-        weights[0] = weights[-1] = 0.0
-        _regret_match(ev, p, weights, sigma, tremble)
+        weights[0] = 0.0
+        ev.regret_match(p, weights, sigma, tremble)
         return sigma
     raise SolverError(f"initial must be 'uniform', 'random' or a BehaviorProfile, not {initial!r}")
 
@@ -354,6 +313,6 @@ def _average_profile(ev: Evaluator, game: ExtensiveFormGame, states: list[_State
     probs = []
     for p, st in enumerate(states):
         sigma = np.ones_like(st.average)
-        _regret_match(ev, p, st.average, sigma)
+        ev.regret_match(p, st.average, sigma)
         probs.append(ev.public_probabilities(p, sigma))
     return BehaviorProfile(game, probs)
