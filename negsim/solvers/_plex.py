@@ -83,6 +83,7 @@ class Level:
     parent_of_sequence: np.ndarray  # parent sequence (kernel index) of each sequence of the level
     infosets: np.ndarray  # public local information sets of the level, in kernel order
     lift: sp.csr_matrix  # [parent_hi - parent_lo, infosets]: adds infoset values to their parents
+    summer: sp.csr_matrix  # [infosets, hi - lo] ones: sums each information set's sequences (batches)
     parent_lo: int
     parent_hi: int
 
@@ -97,6 +98,7 @@ class PlayerPlex:
     counts: np.ndarray  # actions per information set (kernel order)
     spread: np.ndarray  # [S] information set (kernel order) of each sequence 1..S
     sequence_counts: np.ndarray  # [S] float: actions at each sequence's information set
+    summer: sp.csr_matrix  # [I, S] ones: sums each information set's sequences (batches)
     infosets: np.ndarray  # public local information set of each kernel-order information set
     levels: tuple[Level, ...]
     terminal_sequence: np.ndarray  # [T] kernel index of the player's last sequence per terminal
@@ -168,6 +170,7 @@ def _build_plex(game: ExtensiveFormGame) -> Plex:
                     parent_of_sequence=np.repeat(par, counts[js]),
                     infosets=order[js],
                     lift=lift,
+                    summer=_summer(counts[js]),
                     parent_lo=plo,
                     parent_hi=phi,
                 )
@@ -183,6 +186,7 @@ def _build_plex(game: ExtensiveFormGame) -> Plex:
                 counts=counts,
                 spread=spread,
                 sequence_counts=counts[spread].astype(np.float64),
+                summer=_summer(counts),
                 infosets=order,
                 levels=tuple(levels),
                 terminal_sequence=term_seq,
@@ -206,6 +210,18 @@ def evaluator_of(game: ExtensiveFormGame) -> Evaluator:
         found = Evaluator(game)
         _EVALUATORS[game] = found
     return found
+
+
+def _summer(counts: np.ndarray) -> sp.csr_matrix:
+    """A 0/1 matrix whose product sums consecutive segments of the given lengths.
+
+    reduceat along axis 0 of a ``[S, B]`` array pays a per-segment cost; a sparse product
+    does not, so batches sum segments with this.
+    """
+    total = int(counts.sum())
+    return sp.csr_matrix(
+        (np.ones(total), (np.repeat(np.arange(counts.size), counts), np.arange(total))), shape=(counts.size, total)
+    )
 
 
 def _ranges(lengths: np.ndarray) -> np.ndarray:
@@ -253,7 +269,10 @@ class Evaluator:
 
     def segment_sum(self, p: int, values: np.ndarray) -> np.ndarray:
         """Sum of ``values[1:]`` over each information set: ``[I]`` (or ``[I, B]``)."""
-        return np.add.reduceat(values[1:], self.plex.players[p].segments, axis=0)
+        pp = self.plex.players[p]
+        if values.ndim == 2:
+            return pp.summer @ values[1:]
+        return np.add.reduceat(values[1:], pp.segments, axis=0)
 
     def spread(self, p: int, per_infoset: np.ndarray) -> np.ndarray:
         """One value per information set copied to each of its sequences: ``[S]`` (or ``[S, B]``)."""
@@ -329,7 +348,11 @@ class Evaluator:
         single = v.ndim == 1 and _csr_matvec is not None
         for level in reversed(pp.levels):
             out = expected[level.first : level.first + level.counts.size]
-            np.add.reduceat(sigma[level.lo : level.hi] * v[level.lo : level.hi], level.segments, axis=0, out=out)
+            weighted = sigma[level.lo : level.hi] * v[level.lo : level.hi]
+            if weighted.ndim == 2:
+                out[...] = level.summer @ weighted
+            else:
+                np.add.reduceat(weighted, level.segments, axis=0, out=out)
             lift = level.lift
             if single:  # scipy's kernel adds A @ x into the parent slice directly
                 _csr_matvec(lift.shape[0], lift.shape[1], lift.indptr, lift.indices, lift.data, out,
