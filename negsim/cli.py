@@ -98,7 +98,7 @@ def _cmd_games(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- solve
-ITERATIVE_METHODS = {"cfr", "cfr+", "lcfr", "dcfr", "replicator", "fictitious", "qre"}
+ITERATIVE_METHODS = {"cfr", "cfr+", "lcfr", "dcfr", "replicator", "fictitious"}
 PROFILE_ROWS = 40
 
 
@@ -155,6 +155,21 @@ def _solution_text(game: Any, solution: Any, *, full: bool) -> str:
     lines.append(
         f"NashConv {nash:.3g} (exploitability {nash / game.num_players:.3g}; 0 at an exact Nash equilibrium)"
     )
+    if len(solution.equilibria) > 1:
+        lines.append("")
+        lines.append(f"{len(solution.equilibria)} equilibria found:")
+        for k, eq in enumerate(solution.equilibria, start=1):
+            vals = ", ".join(f"{v:.4g}" for v in np.asarray(eq.values))
+            if hasattr(eq.profile, "table"):
+                body = "; ".join(line.strip() for line in eq.profile.table().splitlines()[:PROFILE_ROWS])
+            else:
+                body = "; ".join(
+                    f"{game.players[p]}: " + " ".join(f"{x:.4g}" for x in probs)
+                    for p, probs in enumerate(eq.profile.probabilities)
+                )
+            lines.append(f"  {k}. values ({vals})  {body}")
+        lines.append("")
+        lines.append("The first of them in full:")
     lines.append("")
     lines.append("Strategy profile (probability of each action at each information set):")
     table = solution.profile.table() if hasattr(solution.profile, "table") else _mixed_table(solution.profile)

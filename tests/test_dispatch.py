@@ -81,3 +81,47 @@ def test_normal_form_games_are_converted_where_needed():
     zero_sum = NormalFormGame.zero_sum([[1.0, -1.0], [-1.0, 1.0]])
     lp = negsim.solve(zero_sum, method="lp")
     assert np.asarray(lp.values)[0] == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("method", "count"),
+    [("support", 3), ("vertex", 3), ("lemke-howson", None), ("pure", 2)],
+)
+def test_enumerating_methods_find_every_equilibrium_of_battle_of_the_sexes(method, count):
+    solution = negsim.solve(library.battle_of_the_sexes(), method=method)
+    assert solution.method == method
+    # Lemke-Howson from every label need not reach every equilibrium
+    count = count or len(solution.equilibria)
+    assert 1 <= len(solution.equilibria) == count
+    for eq in solution.equilibria:
+        assert eq.nash_conv <= 1e-9
+    data = solution.to_dict()
+    assert len(data["equilibria"]) == count and {"profile", "values"} <= set(data["equilibria"][0])
+
+
+@pytest.mark.parametrize("method", ["replicator", "fictitious", "qre", "correlated"])
+def test_normal_form_methods_run_through_solve(method):
+    solution = negsim.solve(library.prisoners_dilemma(), method=method)
+    assert solution.method == method
+    assert solution.values == pytest.approx([1.0, 1.0], abs=0.05)
+
+
+@pytest.mark.parametrize("method", ["lemke", "spe"])
+def test_exact_tree_methods_on_kuhn(method):
+    solution = negsim.solve(library.kuhn_poker(), method=method)
+    assert solution.values[0] == pytest.approx(-1 / 18, abs=1e-9)
+    assert solution.nash_conv <= 1e-9
+
+
+def test_issue_four_refusals():
+    with pytest.raises(negsim.SolverError, match="two-player"):
+        negsim.solve(NormalFormGame(np.zeros((3, 2, 2, 2))), method="vertex")
+    with pytest.raises(negsim.SolverError, match="normal-form"):
+        negsim.solve(library.kuhn_poker(), method="replicator")
+
+
+def test_auto_for_general_sum_and_many_players():
+    assert choose_method(library.battle_of_the_sexes()) == "vertex"
+    assert choose_method(_general_sum_tree()) == "lemke"
+    three = NormalFormGame(np.random.default_rng(0).normal(size=(3, 2, 2, 2)))
+    assert choose_method(three) in ("pure", "qre")

@@ -54,6 +54,38 @@ def _backward(game: Any, **options: Any) -> Solution:
     return backward_induction(game, **options)
 
 
+def _lazy(module: str, function: str, *, attribute: str | None = None) -> Callable[..., Solution]:
+    """A runner that imports ``negsim.solvers.<module>.<function>`` on first use."""
+
+    def run(game: Any, **options: Any) -> Solution:
+        import importlib
+
+        result = getattr(importlib.import_module(f"negsim.solvers.{module}"), function)(game, **options)
+        return getattr(result, attribute) if attribute else result
+
+    run.__name__ = function
+    return run
+
+
+def _iterations_as_steps(game: Any, **options: Any) -> Solution:
+    """The replicator dynamics counts ``steps``; accept ``iterations`` like the other methods."""
+    from negsim.solvers.dynamics import replicator_dynamics
+
+    if "iterations" in options:
+        options["steps"] = options.pop("iterations")
+    return replicator_dynamics(game, **options)
+
+
+def _qre(game: Any, **options: Any) -> Solution:
+    """Logit QRE traced to a large lambda (normal form) or agent QRE (trees)."""
+    from negsim.solvers.qre import agent_qre, logit_qre
+
+    options.pop("progress", None)
+    if isinstance(game, NormalFormGame):
+        return logit_qre(game, **options).solution
+    return agent_qre(game, **options).solution
+
+
 _METHODS: dict[str, _Method] = {
     "cfr": _Method("cfr", "vanilla counterfactual regret minimization (approximate)", _cfr_variant("cfr"),
                    ("extensive",)),
@@ -65,7 +97,30 @@ _METHODS: dict[str, _Method] = {
     "lp": _Method("lp", "sequence-form linear program, exact (two-player zero-sum)", _lp, ("extensive", "normal")),
     "backward": _Method("backward", "backward induction, subgame-perfect (perfect information)", _backward,
                         ("extensive",)),
+    "lemke": _Method("lemke", "Lemke's algorithm on the sequence-form LCP, exact (two players)",
+                     _lazy("lemke", "lemke"), ("extensive", "normal")),
+    "support": _Method("support", "support enumeration, all equilibria (two-player normal form)",
+                       _lazy("nashpy_methods", "support_enumeration"), ("normal",)),
+    "vertex": _Method("vertex", "vertex enumeration, all extreme equilibria (two-player normal form)",
+                      _lazy("nashpy_methods", "vertex_enumeration"), ("normal",)),
+    "lemke-howson": _Method("lemke-howson", "Lemke-Howson from every starting label (two-player normal form)",
+                            _lazy("nashpy_methods", "lemke_howson"), ("normal",)),
+    "pure": _Method("pure", "all pure-strategy equilibria (n-player normal form)", _lazy("pure", "pure_nash"),
+                    ("normal",)),
+    "replicator": _Method("replicator", "replicator dynamics (n-player normal form; rest points need not be Nash)",
+                          _iterations_as_steps, ("normal",)),
+    "fictitious": _Method("fictitious", "fictitious play (n-player normal form)",
+                          _lazy("dynamics", "fictitious_play"), ("normal",)),
+    "qre": _Method("qre", "logit quantal response equilibrium traced in lambda (normal form; agent QRE on trees)",
+                   _qre, ("normal", "extensive")),
+    "correlated": _Method("correlated", "welfare-maximizing correlated equilibrium by LP (normal form)",
+                          _lazy("correlated", "correlated_equilibrium"), ("normal",)),
+    "spe": _Method("spe", "subgame-perfect equilibrium, subgames solved bottom-up (extensive form)",
+                   _lazy("subgame_perfect", "spe"), ("extensive",)),
 }
+
+ENUMERATING = ("support", "vertex", "lemke-howson", "pure")
+"""Methods that return every equilibrium they find in ``Solution.equilibria``."""
 
 _ALIASES = {"cfrplus": "cfr+", "cfr-plus": "cfr+", "linear-cfr": "lcfr", "discounted-cfr": "dcfr",
             "sequence-lp": "lp", "backward-induction": "backward"}
@@ -93,21 +148,31 @@ def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
     """The method ``method="auto"`` uses for ``game``, and why it fits.
 
     Perfect-information trees get backward induction (exact and subgame perfect);
-    two-player zero-sum games the LP (exact) unless they are very large; other games
-    the best registered exact method for their class if there is one, else CFR+.
+    two-player zero-sum games the LP (exact) unless they are very large; two-player
+    general-sum trees Lemke's algorithm (exact), normal forms vertex enumeration (every
+    extreme equilibrium) or Lemke-Howson for larger ones; games of three or more players
+    their pure equilibria when there are some, else the logit QRE traced to a large
+    lambda (normal form) or CFR+ (trees), with the NashConv reported.
 
     Examples
     --------
     >>> from negsim.games import library
     >>> choose_method(library.kuhn_poker()), choose_method(library.ultimatum())
     ('lp', 'backward')
+    >>> choose_method(library.battle_of_the_sexes())
+    'vertex'
     """
     if isinstance(game, NormalFormGame):
         if game.num_players == 2 and game.is_constant_sum():
             return "lp"
-        if game.num_players == 2 and "lemke-howson" in _METHODS:
-            return "lemke-howson"
-        return "cfr+"
+        if game.num_players == 2:
+            # all extreme equilibria when the game is small, else one by Lemke-Howson
+            return "vertex" if min(game.shape) <= 12 else "lemke-howson"
+        from negsim.solvers.pure import pure_equilibria
+
+        if game.batch_size is None and game.num_profiles <= 1_000_000 and pure_equilibria(game):
+            return "pure"
+        return "qre"
     if not game.has_perfect_recall:
         raise SolverError(
             "no negsim solver handles games without perfect recall: "
@@ -118,7 +183,7 @@ def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
     two_zero = game.num_players == 2 and game.is_constant_sum()
     if two_zero and sum(game.num_sequences) <= LP_SEQUENCE_LIMIT:
         return "lp"
-    if game.num_players == 2 and not two_zero and "lemke" in _METHODS and sum(game.num_sequences) <= 2_000:
+    if game.num_players == 2 and not two_zero and sum(game.num_sequences) <= 2_000:
         return "lemke"
     return "cfr+"
 
@@ -169,13 +234,20 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         raise SolverError(f"unknown method {method!r}{hint} (known: {', '.join(methods())})")
     entry = _METHODS[key]
     _check_fit(game, key)
+    if isinstance(game, ExtensiveFormGame) and "extensive" not in entry.forms:
+        raise SolverError(f"method {key!r} works on normal-form games; convert with reduced_normal_form first")
     if isinstance(game, NormalFormGame) and "normal" not in entry.forms:
         from negsim.games.convert import to_extensive
 
         if game.batch_size is not None:
             raise SolverError(f"method {key!r} works on extensive games; convert batch items one by one")
         game = to_extensive(game)
-    return entry.run(game, **options)
+    solution = entry.run(game, **options)
+    if solution.method != key:  # one name per method, whatever the solver calls itself
+        from dataclasses import replace
+
+        solution = replace(solution, method=key, info={**solution.info, "solver": solution.method})
+    return solution
 
 
 def _check_fit(game: ExtensiveFormGame | NormalFormGame, key: str) -> None:
@@ -186,8 +258,10 @@ def _check_fit(game: ExtensiveFormGame | NormalFormGame, key: str) -> None:
                 "the LP needs a two-player zero-sum (or constant-sum) game; "
                 "use 'lemke' or 'cfr+' for general-sum games"
             )
+    if key in ("lemke", "support", "vertex", "lemke-howson") and n != 2:
+        raise SolverError(f"method {key!r} needs a two-player game; use 'pure', 'qre', 'replicator' or 'cfr+'")
     if isinstance(game, ExtensiveFormGame):
-        if key in ("cfr", "cfr+", "lcfr", "dcfr", "lp") and not game.has_perfect_recall:
+        if key in ("cfr", "cfr+", "lcfr", "dcfr", "lp", "lemke", "spe", "qre") and not game.has_perfect_recall:
             raise SolverError(f"method {key!r} needs perfect recall: {game._recall_violation}")
         if key == "backward" and not game.is_perfect_information:
             raise SolverError(

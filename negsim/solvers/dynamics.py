@@ -1,0 +1,411 @@
+"""Learning dynamics on normal-form games: replicator dynamics and fictitious play.
+
+Both run on an ``n``-player :class:`~negsim.games.NormalFormGame` or on a batch of ``B``
+games of the same shape (``batched=True``): every step is one vectorized update of all
+players' strategies in all games, written as contractions (``numpy.einsum``) of the payoff
+tensor ``[B, n, a_1, ..., a_n]`` with the players' mixed strategies. There is no Python
+loop over games or over pure profiles; loops run over steps and players only.
+
+Replicator dynamics
+    The population share ``x_p[j]`` of strategy ``j`` of player ``p`` grows in proportion
+    to how much better ``j`` does than the population average (Taylor & Jonker 1978;
+    Hofbauer & Sigmund 1998, ch. 7; for ``n`` populations, Weibull 1995, ch. 5)::
+
+        dx_p[j] / dt = x_p[j] (u_p(j, x_-p) - u_p(x)).
+
+    Three discretizations with step ``dt``: ``"exponential"`` (default),
+    ``x_p <- x_p exp(dt u_p(., x_-p)) / Z``, the exponential-weights (Hedge) update, a
+    first-order scheme that keeps every share positive and every vector on the simplex
+    for any ``dt``; ``"euler"``, ``x_p <- x_p + dt f_p(x)``; and ``"rk4"``, the classical
+    fourth-order Runge-Kutta step. The last two are clipped at 0 and renormalized should
+    a large ``dt`` leave the simplex.
+
+Fictitious play
+    Each player best responds to the empirical distribution of the others' past play,
+    and the empirical distributions are updated with the best responses (Brown 1951)::
+
+        x_p(t + 1) = x_p(t) + (BR_p(x_-p(t)) - x_p(t)) / (t + 1).
+
+    Players update simultaneously by default, or in turn (``alternating=True``, each
+    player answering the others' newest beliefs). Ties go to the first best response.
+
+Convergence caveats
+    These are dynamics, not equilibrium algorithms, and the returned NashConv says how
+    close the final profile is to a Nash equilibrium. Every Nash equilibrium is a rest
+    point of the replicator dynamics, but not conversely: every pure profile, and every
+    profile that is an equilibrium of the game restricted to its support, is a rest
+    point too. An interior trajectory that converges has a Nash equilibrium as its limit
+    and stable rest points are Nash (the "folk theorem" of evolutionary game theory,
+    Hofbauer & Sigmund 2003), but a start on a face of the simplex, or shares that
+    underflow to 0 in floating point, can end at a non-Nash rest point, and interior
+    trajectories can cycle forever (the interior orbits of matching pennies and of
+    rock-paper-scissors are closed curves; their time average, not the state, approaches
+    the equilibrium). The empirical
+    distributions of fictitious play converge to Nash equilibria in two-player zero-sum
+    games (Robinson 1951), in 2 x n games (Berger 2005) and in potential games (Monderer &
+    Shapley 1996), at a rate that can be slow; in general they need not converge (Shapley
+    1964 gives a 3 x 3 game where play cycles).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from negsim.errors import SolverError
+from negsim.games.normal import NormalFormGame
+from negsim.games.profile import MixedProfile
+from negsim.solvers.normal_regret import nash_conv_normal
+from negsim.solvers.solution import Solution
+
+__all__ = ["replicator_dynamics", "fictitious_play", "SCHEMES"]
+
+SCHEMES = ("exponential", "euler", "rk4")
+"""The discretizations :func:`replicator_dynamics` knows."""
+
+_LETTERS = "abcdefghijklmnopqrstuvwxy"
+
+
+# ---------------------------------------------------------------------------- public
+def replicator_dynamics(
+    game: NormalFormGame,
+    *,
+    steps: int = 10_000,
+    dt: float = 0.01,
+    initial: str | MixedProfile | Sequence[Any] | None = None,
+    seed: int | None = None,
+    scheme: str = "exponential",
+    track_every: int | None = None,
+) -> Solution:
+    """Run the ``n``-population replicator dynamics on a game or a batch of games.
+
+    Parameters
+    ----------
+    game : NormalFormGame
+        Any number of players; a batch (``game.batch_size = B``) runs all ``B`` games in
+        the same array operations.
+    steps : int
+        Number of time steps.
+    dt : float
+        Length of one time step (payoffs are not rescaled: a game with payoffs 100 times
+        larger moves 100 times faster).
+    initial : None, "uniform", "random", MixedProfile or sequence of arrays
+        Starting shares: uniform (default), drawn from the flat Dirichlet distribution
+        with ``seed`` (independently per game of a batch), or given, one vector ``[a_p]``
+        (shared by a batch) or ``[B, a_p]`` per player.
+    seed : int, optional
+        Seed for ``initial="random"``.
+    scheme : {"exponential", "euler", "rk4"}
+        Discretization (see the module docstring).
+    track_every : int, optional
+        Record the NashConv every this many steps (0: only at the end). Default: at
+        roughly logarithmically spaced steps 1, 2, 5, 10, 20, 50, ...
+
+    Returns
+    -------
+    Solution
+        ``method="replicator"``; ``profile`` the final state (a batched
+        :class:`~negsim.games.MixedProfile` for a batch); ``values`` ``[n]`` or
+        ``[B, n]``; ``nash_conv`` of the final state (float or ``[B]``); ``history``
+        ``(step, nash_conv)`` pairs (a tuple per batch); ``info`` with ``"scheme"``,
+        ``"dt"``, ``"speed"`` (the largest ``|dx/dt|`` at the end: near 0 at a rest
+        point, float or list) and ``"rest_point"`` (``speed <= 1e-8`` times the payoff
+        range). A rest point need not be a Nash equilibrium: read ``nash_conv``.
+
+    Raises
+    ------
+    SolverError
+        If the game is not a normal-form game or an option is invalid.
+
+    Examples
+    --------
+    In the prisoner's dilemma defection takes over:
+
+    >>> from negsim.games import library
+    >>> solution = replicator_dynamics(library.prisoners_dilemma(), steps=2000, dt=0.05)
+    >>> solution.profile.probabilities[0].round(3)
+    array([0., 1.])
+    >>> bool(solution.nash_conv < 1e-6)
+    True
+
+    A batch of two games runs in one call:
+
+    >>> import numpy as np
+    >>> from negsim.games import NormalFormGame
+    >>> pd = library.prisoners_dilemma().payoffs
+    >>> batch = NormalFormGame(np.stack([pd, -pd]), batched=True)
+    >>> replicator_dynamics(batch, steps=2000, dt=0.05).profile.probabilities[0].round(3)
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    started = time.perf_counter()
+    payoffs, batched = _payoff_batch(game, "replicator dynamics")
+    steps, dt = int(steps), float(dt)
+    if steps < 0:
+        raise SolverError("steps must be non-negative")
+    if not (np.isfinite(dt) and dt > 0):
+        raise SolverError(f"dt must be a positive number, got {dt!r}")
+    if scheme not in SCHEMES:
+        raise SolverError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+    x = _initial_profile(game, payoffs, initial, seed)
+    checkpoints = _checkpoints(steps, track_every)
+    history: list[tuple[int, Any]] = []
+    n = len(x)
+
+    def field(state: list[np.ndarray]) -> list[np.ndarray]:
+        u = _payoff_vectors(payoffs, state)
+        return [s * (v - (s * v).sum(-1, keepdims=True)) for s, v in zip(state, u, strict=True)]
+
+    for t in range(1, steps + 1):
+        if scheme == "exponential":
+            u = _payoff_vectors(payoffs, x)
+            for p in range(n):
+                w = x[p] * np.exp(dt * (u[p] - u[p].max(-1, keepdims=True)))
+                x[p] = w / w.sum(-1, keepdims=True)
+        elif scheme == "euler":
+            f = field(x)
+            x = _to_simplex([a + dt * b for a, b in zip(x, f, strict=True)])
+        else:
+            k1 = field(x)
+            k2 = field([a + 0.5 * dt * b for a, b in zip(x, k1, strict=True)])
+            k3 = field([a + 0.5 * dt * b for a, b in zip(x, k2, strict=True)])
+            k4 = field([a + dt * b for a, b in zip(x, k3, strict=True)])
+            x = _to_simplex(
+                [a + dt / 6 * (b1 + 2 * b2 + 2 * b3 + b4) for a, b1, b2, b3, b4 in zip(x, k1, k2, k3, k4, strict=True)]
+            )
+        if t in checkpoints:
+            history.append((t, _plain_batch(_nash_conv_batch(payoffs, x), batched)))
+    speed = np.max(np.stack([np.abs(f).max(-1) for f in field(x)]), axis=0)
+    scale = _payoff_range(payoffs)
+    info = {
+        "scheme": scheme,
+        "dt": dt,
+        "speed": _plain_batch(speed, batched),
+        "rest_point": _plain_batch(speed <= 1e-8 * np.maximum(scale, 1e-300), batched),
+    }
+    return _solution("replicator", game, payoffs, x, batched, steps, started, history, info)
+
+
+def fictitious_play(
+    game: NormalFormGame,
+    *,
+    iterations: int = 10_000,
+    initial: str | MixedProfile | Sequence[Any] | None = None,
+    seed: int | None = None,
+    alternating: bool = False,
+    track_every: int | None = None,
+) -> Solution:
+    """Run fictitious play on a game or a batch of games; return the empirical frequencies.
+
+    Parameters
+    ----------
+    game : NormalFormGame
+        Any number of players; a batch runs all games in the same array operations.
+    iterations : int
+        Number of rounds of play.
+    initial : None, "uniform", "random", MixedProfile or sequence of arrays
+        The beliefs before the first round, counted as one round of play: uniform
+        (default), random (Dirichlet, with ``seed``), or given as in
+        :func:`replicator_dynamics`.
+    seed : int, optional
+        Seed for ``initial="random"``.
+    alternating : bool
+        Players best respond in turn, each to the others' newest empirical
+        distributions, instead of all at once.
+    track_every : int, optional
+        Record the NashConv every this many rounds (0: only at the end); default at
+        roughly logarithmically spaced rounds.
+
+    Returns
+    -------
+    Solution
+        ``method="fictitious-play"``; ``profile`` the empirical distributions (batched
+        for a batch); ``values``, ``nash_conv`` and ``history`` as in
+        :func:`replicator_dynamics`; ``info`` with ``"alternating"``.
+
+    Raises
+    ------
+    SolverError
+        If the game is not a normal-form game or an option is invalid.
+
+    Examples
+    --------
+    In matching pennies (zero-sum) the empirical frequencies approach (1/2, 1/2):
+
+    >>> from negsim.games import library
+    >>> solution = fictitious_play(library.matching_pennies(), iterations=10_000)
+    >>> solution.profile.probabilities[0].round(2)
+    array([0.5, 0.5])
+    >>> bool(solution.nash_conv < 0.02)
+    True
+    """
+    started = time.perf_counter()
+    payoffs, batched = _payoff_batch(game, "fictitious play")
+    iterations = int(iterations)
+    if iterations < 0:
+        raise SolverError("iterations must be non-negative")
+    x = _initial_profile(game, payoffs, initial, seed)
+    checkpoints = _checkpoints(iterations, track_every)
+    history: list[tuple[int, Any]] = []
+    n = len(x)
+    for t in range(1, iterations + 1):
+        weight = 1.0 / (t + 1)
+        if alternating:
+            for p in range(n):
+                u = _player_payoffs(payoffs, x, p)
+                x[p] += weight * (_first_argmax(u) - x[p])
+        else:
+            u = _payoff_vectors(payoffs, x)
+            best = [_first_argmax(v) for v in u]
+            for p in range(n):
+                x[p] += weight * (best[p] - x[p])
+        if t in checkpoints:
+            history.append((t, _plain_batch(_nash_conv_batch(payoffs, x), batched)))
+    x = [p / p.sum(-1, keepdims=True) for p in x]
+    info = {"alternating": bool(alternating)}
+    return _solution("fictitious-play", game, payoffs, x, batched, iterations, started, history, info)
+
+
+# ---------------------------------------------------------------------------- array kernels
+# (batch-first arrays, no checks: the hot loops here and in qre.py and correlated.py use them;
+# negsim.solvers.normal_regret is the checked public equivalent)
+def _payoff_vectors(payoffs: np.ndarray, profile: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``u_p[b, j]``: payoff of each pure strategy ``j`` of each player ``p`` against the others.
+
+    Parameters
+    ----------
+    payoffs : ndarray, shape (B, n, a_1, ..., a_n)
+        A batch of payoff tensors.
+    profile : sequence of ndarray, shape (B, a_p)
+        One mixed strategy per player and game.
+
+    Returns
+    -------
+    list of ndarray, shape (B, a_p)
+    """
+    return [_player_payoffs(payoffs, profile, p) for p in range(len(profile))]
+
+
+def _player_payoffs(payoffs: np.ndarray, profile: Sequence[np.ndarray], p: int) -> np.ndarray:
+    n = len(profile)
+    letters = _LETTERS[:n]
+    others = [q for q in range(n) if q != p]
+    spec = "z" + letters + "".join(f",z{letters[q]}" for q in others) + "->z" + letters[p]
+    return np.einsum(spec, payoffs[:, p], *(profile[q] for q in others))
+
+
+def _nash_conv_batch(payoffs: np.ndarray, profile: Sequence[np.ndarray]) -> np.ndarray:
+    """NashConv ``[B]`` of a batch of mixed profiles: sum over players of the best-response gain."""
+    total = np.zeros(payoffs.shape[0])
+    for p, u in enumerate(_payoff_vectors(payoffs, profile)):
+        total += u.max(-1) - (u * profile[p]).sum(-1)
+    return np.maximum(total, 0.0)
+
+
+def _payoff_batch(game: Any, what: str) -> tuple[np.ndarray, bool]:
+    """The payoff tensor with a leading batch axis, and whether the game was a batch."""
+    if not isinstance(game, NormalFormGame):
+        raise SolverError(f"{what} runs on normal-form games, not {type(game).__name__}")
+    n = game.num_players
+    if n > len(_LETTERS):
+        raise SolverError(f"{what} supports at most {len(_LETTERS)} players")
+    batched = game.batch_size is not None
+    return (game.payoffs if batched else game.payoffs[None]), batched
+
+
+def _payoff_range(payoffs: np.ndarray) -> np.ndarray:
+    flat = payoffs.reshape(payoffs.shape[0], -1)
+    return flat.max(-1) - flat.min(-1)
+
+
+def _initial_profile(game: NormalFormGame, payoffs: np.ndarray, initial: Any, seed: int | None) -> list[np.ndarray]:
+    B = payoffs.shape[0]
+    shape = game.shape
+    if initial is None or (isinstance(initial, str) and initial == "uniform"):
+        return [np.full((B, a), 1.0 / a) for a in shape]
+    if isinstance(initial, str) and initial == "random":
+        rng = np.random.default_rng(seed)
+        return [rng.dirichlet(np.ones(a), size=B) for a in shape]
+    if isinstance(initial, str):
+        raise SolverError(f"initial must be 'uniform', 'random', a MixedProfile or arrays, not {initial!r}")
+    probs = initial.probabilities if isinstance(initial, MixedProfile) else initial
+    if len(probs) != game.num_players:
+        raise SolverError(f"the initial profile needs one vector per player ({game.num_players})")
+    out = []
+    for p, a in enumerate(shape):
+        arr = np.asarray(probs[p], np.float64)
+        if arr.shape[-1:] != (a,) or arr.ndim > 2 or (arr.ndim == 2 and arr.shape[0] != B):
+            raise SolverError(f"initial strategy of {game.players[p]} must have shape ({a},) or ({B}, {a})")
+        if np.any(arr < 0) or np.any(np.abs(arr.sum(-1) - 1) > 1e-6):
+            raise SolverError(f"initial strategy of {game.players[p]} is not a probability vector")
+        out.append(np.array(np.broadcast_to(arr, (B, a)), dtype=np.float64))
+    return out
+
+
+def _to_simplex(x: list[np.ndarray]) -> list[np.ndarray]:
+    out = []
+    for p in x:
+        p = np.clip(p, 0.0, None)
+        out.append(p / p.sum(-1, keepdims=True))
+    return out
+
+
+def _first_argmax(u: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(u)
+    np.put_along_axis(out, u.argmax(-1)[:, None], 1.0, axis=-1)
+    return out
+
+
+def _checkpoints(steps: int, track_every: int | None) -> set[int]:
+    if track_every is not None and track_every < 0:
+        raise SolverError("track_every must be non-negative")
+    points = {steps} if steps > 0 else set()
+    if track_every is None:
+        scale = 1
+        while scale <= steps:
+            points.update(m * scale for m in (1, 2, 5) if m * scale <= steps)
+            scale *= 10
+    elif track_every > 0:
+        points.update(range(track_every, steps + 1, track_every))
+    return points
+
+
+def _plain_batch(values: np.ndarray, batched: bool) -> Any:
+    values = np.asarray(values)
+    if batched:
+        return tuple(values.tolist())
+    return values[0].item()
+
+
+def _solution(
+    method: str,
+    game: NormalFormGame,
+    payoffs: np.ndarray,
+    x: list[np.ndarray],
+    batched: bool,
+    iterations: int,
+    started: float,
+    history: list[tuple[int, Any]],
+    info: dict[str, Any],
+) -> Solution:
+    """A Solution for a (batch of) mixed profiles given batch-first arrays."""
+    probs = x if batched else [p[0] for p in x]
+    profile = MixedProfile(game, probs)
+    u = _payoff_vectors(payoffs, x)
+    values = np.stack([(a * b).sum(-1) for a, b in zip(u, x, strict=True)], axis=-1)
+    gaps = np.atleast_1d(nash_conv_normal(game, probs))
+    if not history or history[-1][0] != iterations:
+        history.append((iterations, _plain_batch(gaps, batched)))
+    return Solution(
+        method=method,
+        profile=profile,
+        values=values if batched else values[0],
+        nash_conv=gaps if batched else float(gaps[0]),
+        iterations=iterations,
+        seconds=time.perf_counter() - started,
+        history=tuple(history),
+        info=info,
+    )
