@@ -121,7 +121,7 @@ def test_issue_four_refusals():
 
 
 def test_auto_for_general_sum_and_many_players():
-    assert choose_method(library.battle_of_the_sexes()) == "vertex"
+    assert choose_method(library.battle_of_the_sexes()) == "support"
     assert choose_method(_general_sum_tree()) == "lemke"
     three = NormalFormGame(np.random.default_rng(0).normal(size=(3, 2, 2, 2)))
     assert choose_method(three) in ("pure", "qre")

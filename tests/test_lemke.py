@@ -282,8 +282,10 @@ def test_batched_equals_looped(game, seed):
     for b in range(3):
         single = lemke(batch.batch_item(b))
         for p in range(2):
-            np.testing.assert_allclose(solution.profile.probabilities[p][b], single.profile.probabilities[p])
-        np.testing.assert_allclose(solution.values[b], single.values)
+            np.testing.assert_allclose(
+                solution.profile.probabilities[p][b], single.profile.probabilities[p], atol=1e-12
+            )
+        np.testing.assert_allclose(solution.values[b], single.values, atol=1e-12)
         assert solution.nash_conv[b] == pytest.approx(single.nash_conv, abs=1e-12)
 
 

@@ -41,14 +41,17 @@ from negsim.games.extensive import ExtensiveFormGame
 
 __all__ = ["Level", "PlayerPlex", "Plex", "Evaluator", "evaluator_of", "plex_of", "spmv"]
 
-try:  # scipy's compiled kernel, called directly: saves ~10 us of Python checks per product
+try:  # scipy's compiled kernels, called directly: saves ~10 us of Python checks per product
     from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
-except ImportError:  # pragma: no cover - a scipy without it falls back to the public operator
-    _csr_matvec = None
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - a scipy without them falls back to the public operator
+    _csr_matvec = _csr_matvecs = None
 
 
 def spmv(matrix: sp.csr_matrix, vector: np.ndarray) -> np.ndarray:
-    """``matrix @ vector`` for a CSR matrix; a 1-D float64 vector takes the fast path.
+    """``matrix @ vector`` for a CSR matrix; C-contiguous float64 operands take the fast path.
+
+    ``vector`` may be 1-D or 2-D (``[n_col, B]``, a batch of vectors).
 
     Examples
     --------
@@ -66,6 +69,18 @@ def spmv(matrix: sp.csr_matrix, vector: np.ndarray) -> np.ndarray:
     ):
         out = np.zeros(matrix.shape[0])
         _csr_matvec(matrix.shape[0], matrix.shape[1], matrix.indptr, matrix.indices, matrix.data, vector, out)
+        return out
+    if (
+        _csr_matvecs is not None
+        and vector.ndim == 2
+        and vector.dtype == np.float64
+        and matrix.data.dtype == np.float64
+        and vector.flags.c_contiguous
+        and vector.shape[0] == matrix.shape[1]
+    ):
+        out = np.zeros((matrix.shape[0], vector.shape[1]))
+        _csr_matvecs(matrix.shape[0], matrix.shape[1], vector.shape[1], matrix.indptr, matrix.indices,
+                     matrix.data, vector.ravel(), out.ravel())
         return out
     return matrix @ vector
 
@@ -271,7 +286,7 @@ class Evaluator:
         """Sum of ``values[1:]`` over each information set: ``[I]`` (or ``[I, B]``)."""
         pp = self.plex.players[p]
         if values.ndim == 2:
-            return pp.summer @ values[1:]
+            return spmv(pp.summer, np.ascontiguousarray(values[1:]))
         return np.add.reduceat(values[1:], pp.segments, axis=0)
 
     def spread(self, p: int, per_infoset: np.ndarray) -> np.ndarray:
@@ -288,11 +303,12 @@ class Evaluator:
         pp = self.plex.players[p]
         if pp.num_sequences == 0:
             return sigma
-        pos = positive[1:]
         total = self.spread(p, self.segment_sum(p, positive))
         counts = pp.sequence_counts if total.ndim == 1 else pp.sequence_counts[:, None]
-        empty = total <= 0.0
-        np.divide(pos + empty, total + counts * empty, out=sigma[1:])
+        some = total > 0.0
+        # where an information set has no positive entry, 1 / k: uniform (mixed-dtype
+        # arithmetic with the boolean mask would cost twice as much as np.where)
+        np.divide(np.where(some, positive[1:], 1.0), np.where(some, total, counts), out=sigma[1:])
         if tremble:
             self._tremble_body(p, sigma, tremble)
         return sigma
@@ -350,7 +366,7 @@ class Evaluator:
             out = expected[level.first : level.first + level.counts.size]
             weighted = sigma[level.lo : level.hi] * v[level.lo : level.hi]
             if weighted.ndim == 2:
-                out[...] = level.summer @ weighted
+                out[...] = spmv(level.summer, weighted)
             else:
                 np.add.reduceat(weighted, level.segments, axis=0, out=out)
             lift = level.lift
@@ -358,7 +374,7 @@ class Evaluator:
                 _csr_matvec(lift.shape[0], lift.shape[1], lift.indptr, lift.indices, lift.data, out,
                             v[level.parent_lo : level.parent_hi])
             else:
-                v[level.parent_lo : level.parent_hi] += lift @ out
+                v[level.parent_lo : level.parent_hi] += spmv(lift, out)
         if increments is not None and pp.num_sequences:
             np.subtract(v[1:], expected[pp.spread], out=increments[1:])
         return v

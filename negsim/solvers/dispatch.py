@@ -149,7 +149,7 @@ def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
 
     Perfect-information trees get backward induction (exact and subgame perfect);
     two-player zero-sum games the LP (exact) unless they are very large; two-player
-    general-sum trees Lemke's algorithm (exact), normal forms vertex enumeration (every
+    general-sum trees Lemke's algorithm (exact), normal forms support enumeration (every
     extreme equilibrium) or Lemke-Howson for larger ones; games of three or more players
     their pure equilibria when there are some, else the logit QRE traced to a large
     lambda (normal form) or CFR+ (trees), with the NashConv reported.
@@ -160,14 +160,19 @@ def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
     >>> choose_method(library.kuhn_poker()), choose_method(library.ultimatum())
     ('lp', 'backward')
     >>> choose_method(library.battle_of_the_sexes())
-    'vertex'
+    'support'
     """
     if isinstance(game, NormalFormGame):
         if game.num_players == 2 and game.is_constant_sum():
             return "lp"
         if game.num_players == 2:
-            # all extreme equilibria when the game is small, else one by Lemke-Howson
-            return "vertex" if min(game.shape) <= 12 else "lemke-howson"
+            # every extreme equilibrium when support enumeration stays affordable, else Lemke-Howson
+            import math
+
+            from negsim.solvers.nashpy_methods import MAX_SUPPORT_SYSTEMS
+
+            m, k = game.shape
+            return "support" if math.comb(m + k, m) - 1 <= MAX_SUPPORT_SYSTEMS else "lemke-howson"
         from negsim.solvers.pure import pure_equilibria
 
         if game.batch_size is None and game.num_profiles <= 1_000_000 and pure_equilibria(game):

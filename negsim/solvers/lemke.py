@@ -26,8 +26,10 @@ one artificial variable ``z0``::
 For ``z0 < 1`` write ``x = (1 - z0) x'`` and ``y = (1 - z0) y'``: then ``x'`` is a best
 response to ``(1 - z0) y' + z0 t`` and ``y'`` to ``(1 - z0) x' + z0 s``, so ``z0`` traces
 the players from best responding to the prior (``z0 = 1``) to best responding to each
-other (``z0 = 0``, a Nash equilibrium). With a completely mixed prior the equilibrium found
-is moreover normal-form perfect (von Stengel, van den Elzen & Talman 2002).
+other (``z0 = 0``, a Nash equilibrium): the linear tracing procedure, which von Stengel,
+van den Elzen & Talman show to end at a normal-form perfect equilibrium when the prior is
+completely mixed and in general position. The uniform prior is completely mixed but may
+not be in general position (ties); any prior gives a Nash equilibrium.
 
 **Pivoting.** At ``z0 = 1`` the plans are 0 and each player's duals are those of a pure
 best response to the prior, chosen at *every* information set. The starting basis holds
@@ -575,8 +577,8 @@ def lemke(
 
     Solves the sequence-form linear complementarity problem of the game from a prior
     (von Stengel, van den Elzen & Talman 2002; see the module docstring). The answer is
-    exact up to floating point (or exact, with ``rational=True``) and, for the default
-    uniform prior, a normal-form perfect equilibrium in nondegenerate cases.
+    exact up to floating point (or exact, with ``rational=True``); which equilibrium is
+    found depends on the prior.
 
     Parameters
     ----------
