@@ -18,8 +18,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import numpy as np
-
 from benchmarks import games
 from benchmarks.common import Config, Report, Table, clock, number, ratio, seconds
 from benchmarks.peers import LiteRun, Peers, openspiel_game, openspiel_solver
@@ -42,13 +40,9 @@ def _kernel_path(game: Any, profile: BehaviorProfile) -> tuple[Callable[[], floa
     except ImportError:
         return None
     evaluator = Evaluator(game)
-    plans = []
-    for p in range(game.num_players):
-        sigma = evaluator.kernel_from_public(p, profile.probabilities[p])
-        gathered = evaluator.gather(p, sigma)
-        plan = np.zeros_like(sigma)
-        evaluator.plan_from_gather(gathered, out=plan[: gathered.shape[1]])
-        plans.append(plan)
+    plans = [
+        evaluator.plan(p, evaluator.kernel_from_public(p, profile.probabilities[p])) for p in range(game.num_players)
+    ]
 
     def evaluate() -> float:
         return float(_values_and_gains(evaluator, plans)[1].sum())

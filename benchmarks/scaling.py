@@ -59,14 +59,14 @@ def run(config: Config, report: Report) -> None:
 
 
 def _structure(game: object) -> list[list[int]] | None:
-    """Per player: (action-count groups, treeplex depth), the Python-level steps of one iteration.
+    """Per player: (information sets, treeplex depth); the depth sets the Python-level steps of one iteration.
 
     Read from negsim's private kernel (``negsim.solvers._plex``); None if it has changed.
     """
     try:
         from negsim.solvers._plex import plex_of
 
-        return [[len(p.groups), int(p.anc.shape[0])] for p in plex_of(game).players]
+        return [[int(p.counts.size), len(p.levels)] for p in plex_of(game).players]
     except Exception:
         return None
 
@@ -92,7 +92,7 @@ def _table(out: dict, config: Config) -> Table:
         [
             "game",
             "terminals",
-            "groups, depth",
+            "infosets, depth",
             "iterations timed",
             "ms / iteration",
             "µs / iteration / terminal",
@@ -117,9 +117,9 @@ def _table(out: dict, config: Config) -> Table:
             f"+ {b * 1e9:.2f} ns per terminal."
         )
     table.notes.append(
-        "groups, depth (player 1 / player 2): distinct action counts and treeplex depth, which set the number "
-        "of numpy calls per iteration (negsim's fixed cost); Liar's dice with s sides has 2s groups, Leduc 2, "
-        "so the fixed cost differs between games and the one-line fit is only a guide."
+        "infosets, depth (player 1 / player 2): information sets and treeplex depth; the depth sets the number "
+        "of numpy calls per iteration (negsim's fixed cost), so the fixed cost differs between games and the "
+        "one-line fit is only a guide."
     )
     if out.get("exponent_largest_two") is not None:
         g1, g2 = (games.title(k) for k in out["largest_two"])
