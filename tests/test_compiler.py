@@ -675,6 +675,9 @@ def _observations(compiled: CompiledNegotiation, node: int, agent: int) -> tuple
             watchers = set(names) if listed == "all" else ({listed} if isinstance(listed, str) else set(listed))
         if names[agent] in watchers:
             seen.append((step.name, label))
+        if isinstance(step, Stage) and step.agent == names[agent]:
+            # a mover remembers which moves it was offered (documented in the compiler)
+            seen.append(("offered: " + step.name, game.node_actions(parent)))
     return tuple(seen)
 
 

@@ -234,7 +234,9 @@ def _solve(A: sp.csr_matrix, E: sp.csr_matrix, F: sp.csr_matrix, tol: float, ite
     kE, kF = E.shape[0], F.shape[0]
     # payoffs are scaled to at most 1 in absolute value so that HiGHS's absolute
     # tolerances mean the same for every game (and powers of 2 leave the LP unchanged)
-    scale = float(np.abs(A.data).max(initial=0.0)) or 1.0
+    scale = float(np.abs(A.data).max(initial=0.0))
+    if scale < 1e-200:  # an all-zero (or subnormal) payoff matrix: nothing to scale
+        scale = 1.0
     As = A / scale
     c = np.zeros(m + kF)
     c[m] = -1.0
