@@ -20,6 +20,12 @@ iteration or one best response needs (see the appendix of DESIGN.md):
   players (the payoff matrix of the sequence form), gathers and one sparse product for
   more players or batched payoffs.
 
+* **Single games** take a leaner path (``_Single``): each level's sum and lift are one
+  precomputed product (``fold = lift @ summer``), a sequence's information-set total comes
+  from one product with the ``siblings`` matrix, and scipy's CSR kernel is called with
+  pre-unpacked arguments. On Kuhn poker Python's per-call costs outweigh the arithmetic,
+  so every numpy call saved counts.
+
 So one player's update costs a number of numpy calls proportional to the depth of its
 treeplex (4 in Leduc poker, 7 in Liar's dice), each over a level or over all sequences or
 terminals: no Python loop over information sets, sequences, nodes or terminals.
@@ -79,8 +85,16 @@ def spmv(matrix: sp.csr_matrix, vector: np.ndarray) -> np.ndarray:
         and vector.shape[0] == matrix.shape[1]
     ):
         out = np.zeros((matrix.shape[0], vector.shape[1]))
-        _csr_matvecs(matrix.shape[0], matrix.shape[1], vector.shape[1], matrix.indptr, matrix.indices,
-                     matrix.data, vector.ravel(), out.ravel())
+        _csr_matvecs(
+            matrix.shape[0],
+            matrix.shape[1],
+            vector.shape[1],
+            matrix.indptr,
+            matrix.indices,
+            matrix.data,
+            vector.ravel(),
+            out.ravel(),
+        )
         return out
     return matrix @ vector
 
@@ -101,6 +115,7 @@ class Level:
     summer: sp.csr_matrix  # [infosets, hi - lo] ones: sums each information set's sequences (batches)
     parent_lo: int
     parent_hi: int
+    fold: sp.csr_matrix  # lift @ summer: adds sum_a w[a] of each information set to its parent sequence
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,6 +133,7 @@ class PlayerPlex:
     levels: tuple[Level, ...]
     terminal_sequence: np.ndarray  # [T] kernel index of the player's last sequence per terminal
     terminal_scatter: sp.csr_matrix  # [S+1, T] ones: sums terminal values onto sequences
+    siblings: sp.csr_matrix  # [S, S] ones where two sequences share an information set
 
     @property
     def size(self) -> int:
@@ -174,6 +190,7 @@ def _build_plex(game: ExtensiveFormGame) -> Plex:
             if np.any((par < plo) | (par >= phi)):  # pragma: no cover - a treeplex invariant
                 raise AssertionError("information sets of one level have parents outside the level above")
             lift = sp.csr_matrix((np.ones(js.size), (par - plo, np.arange(js.size))), shape=(phi - plo, js.size))
+            summer = _summer(counts[js])
             levels.append(
                 Level(
                     lo=lo,
@@ -185,9 +202,10 @@ def _build_plex(game: ExtensiveFormGame) -> Plex:
                     parent_of_sequence=np.repeat(par, counts[js]),
                     infosets=order[js],
                     lift=lift,
-                    summer=_summer(counts[js]),
+                    summer=summer,
                     parent_lo=plo,
                     parent_hi=phi,
+                    fold=sp.csr_matrix(lift @ summer),
                 )
             )
             previous = (lo, hi)
@@ -206,6 +224,7 @@ def _build_plex(game: ExtensiveFormGame) -> Plex:
                 levels=tuple(levels),
                 terminal_sequence=term_seq,
                 terminal_scatter=term_scatter,
+                siblings=_siblings(counts),
             )
         )
     return Plex(players=tuple(players), num_terminals=T)
@@ -239,10 +258,47 @@ def _summer(counts: np.ndarray) -> sp.csr_matrix:
     )
 
 
+def _siblings(counts: np.ndarray) -> sp.csr_matrix:
+    """``[S, S]`` ones where two sequences belong to the same information set.
+
+    Its product with a vector gives every sequence the sum over its information set:
+    a segment sum and the spread back to the sequences in one sparse product.
+    """
+    total = int(counts.sum())
+    infoset = np.repeat(np.arange(counts.size), counts)
+    rows = np.repeat(np.arange(total), counts[infoset])
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    cols = np.repeat(starts[infoset], counts[infoset]) + _ranges(counts[infoset])
+    return sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(total, total))
+
+
 def _ranges(lengths: np.ndarray) -> np.ndarray:
     from negsim._arrays import ranges
 
     return ranges(lengths)
+
+
+def _raw(m: sp.csr_matrix) -> tuple:
+    """The arguments scipy's ``csr_matvec`` takes for ``m``: shape, index arrays, data."""
+    return (m.shape[0], m.shape[1], m.indptr, m.indices, m.data)
+
+
+class _Single:
+    """One player's kernel arrays unpacked for a single game (1-D), read by the hot paths.
+
+    Attribute look-ups on frozen dataclasses and scipy's ``shape`` property cost more than
+    the arithmetic on small games (Kuhn poker), so everything is kept as plain tuples.
+    """
+
+    __slots__ = ("size", "up", "down", "siblings", "uniform")
+
+    def __init__(self, pp: PlayerPlex) -> None:
+        self.size = pp.num_sequences
+        self.up = tuple((lv.lo, lv.hi, lv.parent_lo, lv.parent_hi, _raw(lv.fold)) for lv in reversed(pp.levels))
+        # the first level hangs below the empty sequence (x = 1): None marks a plain copy
+        self.down = tuple((lv.lo, lv.hi, None if lv.parent_hi == 1 else lv.parent_of_sequence) for lv in pp.levels)
+        self.siblings = _raw(pp.siblings)
+        self.uniform = 1.0 / pp.sequence_counts  # 1 / k at every sequence of an information set with k actions
 
 
 class Evaluator:
@@ -277,6 +333,8 @@ class Evaluator:
             a0.sum_duplicates()
             a1.sum_duplicates()
             self.pair_matrix = (a0, a1)
+        self._pair_raw = None if self.pair_matrix is None or _csr_matvec is None else tuple(map(_raw, self.pair_matrix))
+        self._single = None if batch is not None or _csr_matvec is None else tuple(map(_Single, self.plex.players))
 
     # -------------------------------------------------------------- arrays
     def zeros(self, p: int) -> np.ndarray:
@@ -302,6 +360,20 @@ class Evaluator:
         """
         pp = self.plex.players[p]
         if pp.num_sequences == 0:
+            return sigma
+        if self._single is not None and positive.dtype == np.float64:
+            # one sparse product gives every sequence its information set's total; where it
+            # is 0, divide by 1 and then write 1 / k (uniform): exact, and cheaper than np.where
+            k = self._single[p]
+            total = np.zeros(k.size)
+            _csr_matvec(*k.siblings, positive[1:], total)
+            empty = total == 0.0
+            total += empty
+            body = sigma[1:]
+            np.divide(positive[1:], total, out=body)
+            np.copyto(body, k.uniform, where=empty)
+            if tremble:
+                self._tremble_body(p, sigma, tremble)
             return sigma
         total = self.spread(p, self.segment_sum(p, positive))
         counts = pp.sequence_counts if total.ndim == 1 else pp.sequence_counts[:, None]
@@ -334,6 +406,13 @@ class Evaluator:
         """The realization plan of ``sigma`` (top-down over levels)."""
         x = np.empty_like(sigma) if out is None else out
         x[0] = 1.0
+        if self._single is not None:
+            for lo, hi, parent in self._single[p].down:
+                if parent is None:
+                    x[lo:hi] = sigma[lo:hi]
+                else:
+                    np.multiply(sigma[lo:hi], x[parent], out=x[lo:hi])
+            return x
         for level in self.plex.players[p].levels:
             np.multiply(sigma[level.lo : level.hi], x[level.parent_of_sequence], out=x[level.lo : level.hi])
         return x
@@ -341,6 +420,13 @@ class Evaluator:
     # -------------------------------------------------------------- values
     def direct_values(self, p: int, plans: list[np.ndarray]) -> np.ndarray:
         """``v_direct`` of player ``p`` given every player's realization plan (kernel order)."""
+        if self._pair_raw is not None:
+            other = plans[1 - p]
+            if other.dtype == np.float64 and other.flags.c_contiguous:
+                raw = self._pair_raw[p]
+                out = np.zeros(raw[0])
+                _csr_matvec(*raw, other, out)
+                return out
         if self.pair_matrix is not None:
             return spmv(self.pair_matrix[p], plans[1 - p])
         w = self.cu[p]
@@ -350,18 +436,27 @@ class Evaluator:
         return spmv(self.plex.players[p].terminal_scatter, w)
 
     def counterfactual_values(
-        self, p: int, sigma: np.ndarray, direct: np.ndarray, increments: np.ndarray | None = None
+        self,
+        p: int,
+        sigma: np.ndarray,
+        direct: np.ndarray,
+        increments: np.ndarray | None = None,
+        *,
+        root: bool = True,
     ) -> np.ndarray:
         """Counterfactual value of every sequence of ``p`` under ``sigma`` (bottom-up, in place on ``direct``).
 
         If ``increments`` is given, it receives the instantaneous regrets
-        ``v[s] - sum_a sigma[a] v[a]`` of every sequence (index 0 untouched).
+        ``v[s] - sum_a sigma[a] v[a]`` of every sequence (index 0 untouched). With
+        ``root=False`` the value of the empty sequence (index 0, the player's expected
+        value) may be left incomplete, which saves work when only the increments are needed.
         """
         pp = self.plex.players[p]
         v = direct
+        if self._single is not None and v.dtype == np.float64 and sigma.dtype == np.float64 and v.flags.c_contiguous:
+            return self._counterfactual_values_single(self._single[p], sigma, v, increments, root)
         # the expected value of every information set, filled level by level (kernel order)
         expected = np.empty((pp.counts.size,) + v.shape[1:])
-        single = v.ndim == 1 and _csr_matvec is not None
         for level in reversed(pp.levels):
             out = expected[level.first : level.first + level.counts.size]
             weighted = sigma[level.lo : level.hi] * v[level.lo : level.hi]
@@ -369,14 +464,30 @@ class Evaluator:
                 out[...] = spmv(level.summer, weighted)
             else:
                 np.add.reduceat(weighted, level.segments, axis=0, out=out)
-            lift = level.lift
-            if single:  # scipy's kernel adds A @ x into the parent slice directly
-                _csr_matvec(lift.shape[0], lift.shape[1], lift.indptr, lift.indices, lift.data, out,
-                            v[level.parent_lo : level.parent_hi])
-            else:
-                v[level.parent_lo : level.parent_hi] += spmv(lift, out)
+            v[level.parent_lo : level.parent_hi] += spmv(level.lift, out)
         if increments is not None and pp.num_sequences:
             np.subtract(v[1:], expected[pp.spread], out=increments[1:])
+        return v
+
+    @staticmethod
+    def _counterfactual_values_single(
+        k: _Single, sigma: np.ndarray, v: np.ndarray, increments: np.ndarray | None, root: bool
+    ) -> np.ndarray:
+        """:meth:`counterfactual_values` of one game: one product and one sparse product per level.
+
+        ``fold = lift @ summer`` adds each information set's ``sum_a sigma[a] v[a]`` to its
+        parent sequence; the products ``sigma * v`` are kept, so that the information-set
+        values the increments need come from one more sparse product (``siblings``).
+        """
+        weighted = np.empty_like(v)
+        for lo, hi, parent_lo, parent_hi, fold in k.up:
+            part = np.multiply(sigma[lo:hi], v[lo:hi], out=weighted[lo:hi])
+            if parent_hi > 1 or root:  # the first level adds into the empty sequence only
+                _csr_matvec(*fold, part, v[parent_lo:parent_hi])
+        if increments is not None and k.size:
+            expected = np.zeros(k.size)
+            _csr_matvec(*k.siblings, weighted[1:], expected)
+            np.subtract(v[1:], expected, out=increments[1:])
         return v
 
     def best_response_values(self, p: int, direct: np.ndarray, *, choices: bool = False):

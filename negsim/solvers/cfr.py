@@ -191,7 +191,7 @@ def cfr(
             else:
                 st.average += avg_weight * st.plan if avg_weight != 1.0 else st.plan
             direct = directs[p] if not alternating else ev.direct_values(p, plans)
-            ev.counterfactual_values(p, st.sigma, direct, increments=st.increment)
+            ev.counterfactual_values(p, st.sigma, direct, increments=st.increment, root=False)
             regret = st.regret
             if variant == "dcfr" and t > 1:
                 regret *= np.where(regret > 0, pos_discount, neg_discount)
