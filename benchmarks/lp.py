@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import games
-from benchmarks.common import Config, Report, Table, clock, clock_name, median_seconds, number, ratio, seconds, timed
+from benchmarks.common import Config, Report, Table, clock_name, median_seconds, number, ratio, seconds, timed
 from benchmarks.efg import efg_text
 from benchmarks.peers import Peers, openspiel_game
 from benchmarks.subprocesses import run_case
@@ -104,18 +104,24 @@ def run(config: Config, report: Report, peers: Peers) -> None:
                     **{k: known[k] for k in _PYGAMBIT_FIELDS if k in known},
                 }
             if peers.has("openspiel") and peers.has("cvxpy"):
-                entry["openspiel"] = _openspiel_lp(peers, key)
+                entry["openspiel"] = _openspiel_lp(peers, key, config.repeats)
             report.say(f"  lp: {games.title(key)} done")
     report.table(_table(out, config))
 
 
-def _openspiel_lp(peers: Peers, key: str) -> dict[str, Any]:
+def _openspiel_lp(peers: Peers, key: str, repeats: int) -> dict[str, Any]:
+    """OpenSpiel's Python sequence-form LP (cvxpy with ECOS): median time, value for player 1."""
     try:
         from open_spiel.python.algorithms import sequence_form_lp
 
-        started = clock()
-        value = sequence_form_lp.solve_zero_sum_game(openspiel_game(peers, key))[0]
-        return {"seconds": clock() - started, "value": float(value)}
+        game = openspiel_game(peers, key)
+        values: list[float] = []
+
+        def solve() -> None:
+            values.append(float(sequence_form_lp.solve_zero_sum_game(game)[0]))
+
+        median, times = median_seconds(timed(solve), repeats)
+        return {"seconds": median, "times": times, "value": values[-1]}
     except Exception as error:
         return {"error": f"{type(error).__name__}: {error}"}
 
@@ -131,8 +137,10 @@ def _table(out: dict, config: Config) -> Table:
             "pygambit lp_solve",
             "pygambit value",
             "OpenSpiel sequence_form_lp",
+            "OpenSpiel value",
             "reference value",
             "pygambit / negsim",
+            "OpenSpiel / negsim",
         ],
     )
     sources = set()
@@ -163,6 +171,7 @@ def _table(out: dict, config: Config) -> Table:
             gambit_time,
             gambit_value,
             (seconds(os_lp["seconds"]) if "seconds" in os_lp else os_lp["error"]) if os_lp else "skipped",
+            number(os_lp.get("value"), 10) if os_lp else "-",
             number(e["reference_value"], 10),
             ratio(speed)
             if speed is not None
@@ -171,6 +180,7 @@ def _table(out: dict, config: Config) -> Table:
                 if gambit and gambit.get("timed_out") and "seconds" in mine
                 else "-"
             ),
+            ratio(os_lp["seconds"] / mine["seconds"]) if os_lp and "seconds" in os_lp and "seconds" in mine else "-",
         )
     table.notes += [
         f"negsim: median of {config.repeats} calls of sequence_lp(game) (scipy HiGHS), NashConv of its answer.",
@@ -180,7 +190,12 @@ def _table(out: dict, config: Config) -> Table:
         + (", ".join(sorted(sources)) if sources else "-")
         + ".",
     ]
-    if not any("openspiel" in e for e in out.values()):
+    if any("openspiel" in e for e in out.values()):
+        table.notes.append(
+            f"OpenSpiel: median of {config.repeats} calls of "
+            "open_spiel.python.algorithms.sequence_form_lp.solve_zero_sum_game (cvxpy with ECOS), game loaded once."
+        )
+    else:
         table.notes.append(
             "OpenSpiel's open_spiel.python.algorithms.sequence_form_lp needs cvxpy: skipped where cvxpy is missing."
         )

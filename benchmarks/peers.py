@@ -2,8 +2,8 @@
 
 Peers are optional: a missing one is reported in one line and its columns show ``-``.
 Names: ``openspiel`` (the C++ solvers behind ``pyspiel``), ``liteefg`` (LiteEFG, which
-loads OpenSpiel games), ``pygambit`` (run in a subprocess), ``cvxpy`` (needed only by
-OpenSpiel's Python ``sequence_form_lp``).
+loads OpenSpiel games), ``pygambit`` (run in a subprocess), ``cvxpy`` with its ``ECOS``
+solver (needed only by OpenSpiel's Python ``sequence_form_lp``).
 """
 
 from __future__ import annotations
@@ -56,12 +56,23 @@ def detect(allowed: frozenset[str] | None = None) -> Peers:
         except Exception as error:  # a broken install is as good as a missing one here
             found.missing[name] = f"not installed ({type(error).__name__}: {error})"
             continue
+        if name == "cvxpy" and "ECOS" not in _installed_solvers(module):
+            # OpenSpiel's sequence_form_lp asks cvxpy for ECOS by name and fails without it
+            found.missing[name] = "installed without ECOS, the solver OpenSpiel's sequence_form_lp asks for"
+            continue
         found.modules[name] = module
         try:
             found.versions[name] = importlib.metadata.version(_DISTRIBUTIONS[name])
         except importlib.metadata.PackageNotFoundError:
             found.versions[name] = str(getattr(module, "__version__", "?"))
     return found
+
+
+def _installed_solvers(cvxpy: Any) -> list[str]:
+    try:
+        return list(cvxpy.installed_solvers())
+    except Exception:
+        return []
 
 
 # ---------------------------------------------------------------------------- OpenSpiel
