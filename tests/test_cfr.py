@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,6 +17,7 @@ from negsim.solvers import cfr, nash_conv
 from tests.gamegen import extensive_games, matrix_game_value, random_chance_probs
 
 VARIANTS = ["cfr", "cfr+", "lcfr", "dcfr"]
+cfr_module = importlib.import_module("negsim.solvers.cfr")  # the module; negsim.solvers.cfr is the function
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -75,6 +78,54 @@ def test_batched_equals_looped(game, seed):
                     together.profile.probabilities[p][b], alone.profile.probabilities[p], atol=1e-10
                 )
             assert [h[1][b] for h in together.history] == pytest.approx([h[1] for h in alone.history], abs=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(extensive_games(max_players=3), st.integers(0, 2**32 - 1), st.sampled_from(["uniform", "random", "profile"]))
+def test_a_batch_cut_into_blocks_gives_the_same_answer(game, seed, initial):
+    """Large batches run in cache-sized blocks of games; blocks must not change any number."""
+    rng = np.random.default_rng(seed)
+    B = 7
+    batch = game.with_batch(
+        payoffs=rng.normal(size=(B,) + game.payoffs.shape), chance_prob=random_chance_probs(game, rng, batch_size=B)
+    )
+    if initial == "profile":  # a batched starting profile must be cut with the batch
+        start = cfr(batch, iterations=3, track_every=0).profile
+    else:
+        start = initial
+    options = dict(variant="cfr+", iterations=30, track_every=5, initial=start, seed=seed % 1000)
+    whole = cfr(batch, **options)
+    blocks = [None]
+    original = cfr_module.BLOCK_ENTRIES
+    try:  # blocks of about two games
+        cfr_module.BLOCK_ENTRIES = 2 * game.num_terminals
+        blocks = cfr_module._blocks(batch)
+        cut = cfr(batch, **options)
+    finally:
+        cfr_module.BLOCK_ENTRIES = original
+    assert len(blocks) == 4
+    # equal up to the order of floating-point sums (numpy's reductions over 2 or 7 columns)
+    close = dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(cut.values, whole.values, **close)
+    np.testing.assert_allclose(cut.nash_conv, whole.nash_conv, **close)
+    for p in range(game.num_players):
+        np.testing.assert_allclose(cut.profile.probabilities[p], whole.profile.probabilities[p], **close)
+    assert [h[0] for h in cut.history] == [h[0] for h in whole.history]
+    np.testing.assert_allclose([h[1] for h in cut.history], [h[1] for h in whole.history], **close)
+
+
+def test_blocks_cover_the_batch_evenly():
+    kuhn = library.kuhn_poker()
+    T = kuhn.num_terminals
+    assert cfr_module._blocks(kuhn) == [None]
+    small = kuhn.with_batch(payoffs=np.zeros((10, T, 2)))
+    assert cfr_module._blocks(small) == [None]
+    large = kuhn.with_batch(payoffs=np.zeros((100_000, T, 2)))
+    blocks = cfr_module._blocks(large)
+    sizes = [b.stop - b.start for b in blocks]
+    assert blocks[0].start == 0 and blocks[-1].stop == 100_000
+    assert all(a.stop == b.start for a, b in zip(blocks, blocks[1:], strict=False))
+    assert max(sizes) * T <= cfr_module.BLOCK_ENTRIES and max(sizes) - min(sizes) <= 1
 
 
 def test_batch_of_kuhn_variants():

@@ -1,8 +1,9 @@
-"""The treeplex kernel's single-game fast paths against its general (batched) path.
+"""The treeplex kernel's fast paths against its general path.
 
-A single game runs through hand-unpacked scipy kernels (``_plex._Single``); a batch of
-one runs through the general level-by-level code. Both must give the same numbers, and
-regret matching must be exactly uniform where no regret is positive.
+Single games and batches run through hand-unpacked scipy kernels (``_plex._Fast``); the
+general level-by-level code (``reduceat``, per-level sums and lifts) still serves arrays
+the fast paths do not take. All must give the same numbers, and regret matching must be
+exactly uniform where no regret is positive.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ from negsim.solvers._plex import Evaluator
 from tests.gamegen import extensive_games
 
 
-def _pair(game):
-    """Evaluators of the game and of the same game as a batch of one."""
+def _pair(game, fast=True):
+    """Evaluators of the game and of the same game as a batch of one (``fast=False``: general path)."""
     single = Evaluator(game)
     batched = Evaluator(game.with_batch(payoffs=game.payoffs[None]))
+    if not fast:
+        for ev in (single, batched):
+            ev._fast = ev._single = None
     return single, batched
+
+
+def _general_pair(game):
+    return _pair(game, fast=False)
 
 
 def _random_strategy(ev, p, rng, zeros=True):
@@ -33,10 +41,11 @@ def _random_strategy(ev, p, rng, zeros=True):
 
 
 @settings(max_examples=60, deadline=None)
-@given(extensive_games(max_players=3), st.integers(0, 2**32 - 1))
-def test_single_game_kernel_equals_the_batched_kernel(game, seed):
+@given(extensive_games(max_players=3), st.integers(0, 2**32 - 1), st.booleans())
+def test_single_game_kernel_equals_the_batched_kernel(game, seed, fast):
     rng = np.random.default_rng(seed)
-    single, batched = _pair(game)
+    single, batched = _pair(game, fast)
+    reference, _ = _general_pair(game)
     sigmas = [_random_strategy(single, p, rng) for p in range(game.num_players)]
     plans = [single.plan(p, s) for p, s in enumerate(sigmas)]
     plans_b = [batched.plan(p, s[:, None].copy()) for p, s in enumerate(sigmas)]
@@ -51,16 +60,20 @@ def test_single_game_kernel_equals_the_batched_kernel(game, seed):
         values_b = batched.counterfactual_values(p, sigmas[p][:, None].copy(), direct_b.copy(), increments_b)
         np.testing.assert_allclose(values_b[:, 0], values, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(increments_b[1:, 0], increments[1:], rtol=1e-12, atol=1e-12)
+        increments_r = reference.zeros(p)
+        values_r = reference.counterfactual_values(p, sigmas[p], direct.copy(), increments_r)
+        np.testing.assert_allclose(values, values_r, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(increments[1:], increments_r[1:], rtol=1e-12, atol=1e-12)
         # without the root, everything but the empty sequence's value is the same
         partial = single.counterfactual_values(p, sigmas[p], direct.copy(), single.zeros(p), root=False)
         np.testing.assert_allclose(partial[1:], values[1:], rtol=1e-12, atol=1e-12)
 
 
 @settings(max_examples=60, deadline=None)
-@given(extensive_games(max_players=3), st.integers(0, 2**32 - 1))
-def test_regret_matching_single_equals_batched_and_is_uniform_without_regret(game, seed):
+@given(extensive_games(max_players=3), st.integers(0, 2**32 - 1), st.booleans())
+def test_regret_matching_single_equals_batched_and_is_uniform_without_regret(game, seed, fast):
     rng = np.random.default_rng(seed)
-    single, batched = _pair(game)
+    single, batched = _pair(game, fast)
     for p in range(game.num_players):
         pp = single.plex.players[p]
         positive = rng.random(pp.size)

@@ -20,7 +20,7 @@ iteration or one best response needs (see the appendix of DESIGN.md):
   players (the payoff matrix of the sequence form), gathers and one sparse product for
   more players or batched payoffs.
 
-* **Single games** take a leaner path (``_Single``): each level's sum and lift are one
+* **Hot paths** (``_Fast``; single games and batches): each level's sum and lift are one
   precomputed product (``fold = lift @ summer``), a sequence's information-set total comes
   from one product with the ``siblings`` matrix, and scipy's CSR kernel is called with
   pre-unpacked arguments. On Kuhn poker Python's per-call costs outweigh the arithmetic,
@@ -283,14 +283,15 @@ def _raw(m: sp.csr_matrix) -> tuple:
     return (m.shape[0], m.shape[1], m.indptr, m.indices, m.data)
 
 
-class _Single:
-    """One player's kernel arrays unpacked for a single game (1-D), read by the hot paths.
+class _Fast:
+    """One player's kernel arrays unpacked for the hot paths (single games and batches).
 
     Attribute look-ups on frozen dataclasses and scipy's ``shape`` property cost more than
-    the arithmetic on small games (Kuhn poker), so everything is kept as plain tuples.
+    the arithmetic on small games (Kuhn poker), so everything is kept as plain tuples of
+    the arguments scipy's compiled CSR kernels take.
     """
 
-    __slots__ = ("size", "up", "down", "siblings", "uniform")
+    __slots__ = ("size", "up", "down", "siblings", "uniform", "uniform_column")
 
     def __init__(self, pp: PlayerPlex) -> None:
         self.size = pp.num_sequences
@@ -299,6 +300,12 @@ class _Single:
         self.down = tuple((lv.lo, lv.hi, None if lv.parent_hi == 1 else lv.parent_of_sequence) for lv in pp.levels)
         self.siblings = _raw(pp.siblings)
         self.uniform = 1.0 / pp.sequence_counts  # 1 / k at every sequence of an information set with k actions
+        self.uniform_column = self.uniform[:, None]
+
+
+def _accumulate(raw: tuple, x: np.ndarray, out: np.ndarray) -> None:
+    """``out += A @ x`` for a batch (``x`` is ``[n_col, B]``, ``out`` ``[n_row, B]``, C-contiguous)."""
+    _csr_matvecs(raw[0], raw[1], x.shape[1], raw[2], raw[3], raw[4], x.ravel(), out.ravel())
 
 
 class Evaluator:
@@ -334,7 +341,9 @@ class Evaluator:
             a1.sum_duplicates()
             self.pair_matrix = (a0, a1)
         self._pair_raw = None if self.pair_matrix is None or _csr_matvec is None else tuple(map(_raw, self.pair_matrix))
-        self._single = None if batch is not None or _csr_matvec is None else tuple(map(_Single, self.plex.players))
+        fast = _csr_matvec is not None and _csr_matvecs is not None
+        self._fast = tuple(map(_Fast, self.plex.players)) if fast else None
+        self._single = self._fast if fast and batch is None else None  # the 1-D paths
 
     # -------------------------------------------------------------- arrays
     def zeros(self, p: int) -> np.ndarray:
@@ -372,6 +381,24 @@ class Evaluator:
             body = sigma[1:]
             np.divide(positive[1:], total, out=body)
             np.copyto(body, k.uniform, where=empty)
+            if tremble:
+                self._tremble_body(p, sigma, tremble)
+            return sigma
+        if (
+            self._fast is not None
+            and positive.ndim == 2
+            and positive.dtype == np.float64
+            and positive.flags.c_contiguous
+            and sigma.flags.c_contiguous
+        ):
+            k = self._fast[p]  # the same as above, for a batch [S + 1, B]
+            total = np.zeros((k.size, positive.shape[1]))
+            _accumulate(k.siblings, positive[1:], total)
+            empty = total == 0.0
+            total += empty
+            body = sigma[1:]
+            np.divide(positive[1:], total, out=body)
+            np.copyto(body, k.uniform_column, where=empty)
             if tremble:
                 self._tremble_body(p, sigma, tremble)
             return sigma
@@ -455,6 +482,8 @@ class Evaluator:
         v = direct
         if self._single is not None and v.dtype == np.float64 and sigma.dtype == np.float64 and v.flags.c_contiguous:
             return self._counterfactual_values_single(self._single[p], sigma, v, increments, root)
+        if self._fast is not None and v.ndim == 2 and v.dtype == np.float64 and v.flags.c_contiguous:
+            return self._counterfactual_values_batch(self._fast[p], sigma, v, increments, root)
         # the expected value of every information set, filled level by level (kernel order)
         expected = np.empty((pp.counts.size,) + v.shape[1:])
         for level in reversed(pp.levels):
@@ -471,7 +500,7 @@ class Evaluator:
 
     @staticmethod
     def _counterfactual_values_single(
-        k: _Single, sigma: np.ndarray, v: np.ndarray, increments: np.ndarray | None, root: bool
+        k: _Fast, sigma: np.ndarray, v: np.ndarray, increments: np.ndarray | None, root: bool
     ) -> np.ndarray:
         """:meth:`counterfactual_values` of one game: one product and one sparse product per level.
 
@@ -487,6 +516,22 @@ class Evaluator:
         if increments is not None and k.size:
             expected = np.zeros(k.size)
             _csr_matvec(*k.siblings, weighted[1:], expected)
+            np.subtract(v[1:], expected, out=increments[1:])
+        return v
+
+    @staticmethod
+    def _counterfactual_values_batch(
+        k: _Fast, sigma: np.ndarray, v: np.ndarray, increments: np.ndarray | None, root: bool
+    ) -> np.ndarray:
+        """:meth:`_counterfactual_values_single` for a batch: ``v`` is ``[S + 1, B]``."""
+        weighted = np.empty_like(v)
+        for lo, hi, parent_lo, parent_hi, fold in k.up:
+            part = np.multiply(sigma[lo:hi], v[lo:hi], out=weighted[lo:hi])
+            if parent_hi > 1 or root:
+                _accumulate(fold, part, v[parent_lo:parent_hi])
+        if increments is not None and k.size:
+            expected = np.zeros((k.size, v.shape[1]))
+            _accumulate(k.siblings, weighted[1:], expected)
             np.subtract(v[1:], expected, out=increments[1:])
         return v
 
