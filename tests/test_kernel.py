@@ -54,6 +54,7 @@ def test_single_game_kernel_equals_the_batched_kernel(game, seed, fast):
         direct = single.direct_values(p, plans)
         direct_b = batched.direct_values(p, plans_b)
         np.testing.assert_allclose(direct_b[:, 0], direct, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(reference.direct_values(p, plans), direct, rtol=1e-12, atol=1e-12)
         increments = single.zeros(p)
         increments_b = batched.zeros(p)
         values = single.counterfactual_values(p, sigmas[p], direct.copy(), increments)

@@ -291,7 +291,7 @@ class _Fast:
     the arguments scipy's compiled CSR kernels take.
     """
 
-    __slots__ = ("size", "up", "down", "siblings", "uniform", "uniform_column")
+    __slots__ = ("size", "up", "down", "siblings", "uniform", "uniform_column", "scatter")
 
     def __init__(self, pp: PlayerPlex) -> None:
         self.size = pp.num_sequences
@@ -301,6 +301,7 @@ class _Fast:
         self.siblings = _raw(pp.siblings)
         self.uniform = 1.0 / pp.sequence_counts  # 1 / k at every sequence of an information set with k actions
         self.uniform_column = self.uniform[:, None]
+        self.scatter = _raw(pp.terminal_scatter)
 
 
 def _accumulate(raw: tuple, x: np.ndarray, out: np.ndarray) -> None:
@@ -456,6 +457,21 @@ class Evaluator:
                 return out
         if self.pair_matrix is not None:
             return spmv(self.pair_matrix[p], plans[1 - p])
+        if self._fast is not None and self.num_players > 1:
+            # reach of the others at every terminal, times c u_p, summed onto p's sequences
+            w = None
+            for q in range(self.num_players):
+                if q != p:
+                    reach = np.take(plans[q], self.plex.players[q].terminal_sequence, axis=0)
+                    w = reach if w is None else np.multiply(w, reach, out=w)
+            w *= self.cu[p]
+            raw = self._fast[p].scatter
+            out = np.zeros((raw[0],) + w.shape[1:])
+            if w.ndim == 1:
+                _csr_matvec(*raw, w, out)
+            else:
+                _accumulate(raw, w, out)
+            return out
         w = self.cu[p]
         for q in range(self.num_players):
             if q != p:
