@@ -19,14 +19,16 @@ from benchmarks.peers import LITEEFG_UPDATES, LiteRun, Peers, openspiel_iteratio
 from negsim.games import ExtensiveFormGame
 from negsim.solvers import cfr
 
-# iterations per timing, chosen so that one timing takes about 1-5 s on the reference machine;
+# iterations per timing, chosen so that one timing takes about 0.2-1 s on the reference machine;
 # (full run, --quick)
 ITERATIONS = {
-    "negsim": {"kuhn": (20_000, 300), "leduc": (5_000, 60), "liars_dice": (300, 3)},
-    "openspiel": {"kuhn": (30_000, 300), "leduc": (150, 5), "liars_dice": (4, 1)},
-    "liteefg": {"kuhn": (50_000, 300), "leduc": (500, 10), "liars_dice": (4, 1)},
+    "negsim": {"kuhn": (6_000, 300), "leduc": (2_000, 60), "liars_dice": (300, 3)},
+    "openspiel": {"kuhn": (8_000, 300), "leduc": (40, 5), "liars_dice": (2, 1)},
+    "liteefg": {"kuhn": (15_000, 300), "leduc": (150, 10), "liars_dice": (2, 1)},
 }
 VARIANTS = ("cfr+", "cfr")
+ROUNDS_PER_REPEAT = 3
+"""Rounds of timings per ``--repeats``: many short rounds follow a shared machine's changing speed."""
 
 
 def run(config: Config, report: Report, peers: Peers) -> None:
@@ -46,10 +48,11 @@ def run(config: Config, report: Report, peers: Peers) -> None:
             if peers.has("liteefg"):
                 n = config.count(*ITERATIONS["liteefg"][key])
                 runners["liteefg"] = (n, partial(_liteefg_seconds, peers, key, variant, n))
-            # round robin: each repeat times every library once, so that a change in the
-            # machine's load between repeats touches all of them, not one
+            # round robin: each round times every library once, back to back, so that a change
+            # in the machine's speed between rounds touches all of them, not one; the ratios
+            # are medians of the rounds' own ratios
             times: dict[str, list[float]] = {name: [] for name in runners}
-            for _ in range(config.repeats):
+            for _ in range(config.repeats * ROUNDS_PER_REPEAT):
                 for name, (_n, measure) in runners.items():
                     times[name].append(measure())
             entry: dict = {}
@@ -73,20 +76,28 @@ def _liteefg_seconds(peers: Peers, key: str, variant: str, iterations: int) -> f
     return LiteRun(peers, key, variant).step(iterations)
 
 
+def paired_ratio(entry: dict, mine: str, peer: str) -> float:
+    """Median over the rounds of (negsim's it/s) / (the peer's it/s) within the same round."""
+    a, b = entry[mine], entry[peer]
+    per_round = [
+        (a["iterations"] / ta) / (b["iterations"] / tb) for ta, tb in zip(a["seconds"], b["seconds"], strict=False)
+    ]
+    return statistics.median(per_round)
+
+
 def ratios(entry: dict, variant: str) -> tuple[float | None, float | None]:
     """negsim / OpenSpiel (both alternating) and negsim / LiteEFG (same update scheme)."""
-    mine = entry["negsim_alternating"]["it_per_s"]
-    to_openspiel = mine / entry["openspiel"]["it_per_s"] if "openspiel" in entry else None
+    to_openspiel = paired_ratio(entry, "negsim_alternating", "openspiel") if "openspiel" in entry else None
     to_lite = None
     if "liteefg" in entry:
         like = "negsim_alternating" if LITEEFG_UPDATES[variant] == "alternating" else "negsim_simultaneous"
-        to_lite = entry[like]["it_per_s"] / entry["liteefg"]["it_per_s"]
+        to_lite = paired_ratio(entry, like, "liteefg")
     return to_openspiel, to_lite
 
 
 def _table(config: Config, out: dict, peers: Peers) -> Table:
     table = Table(
-        f"CFR iterations per second (median of {config.repeats}, libraries timed in turn)",
+        f"CFR iterations per second (median of {config.repeats * ROUNDS_PER_REPEAT} rounds, libraries timed in turn)",
         [
             "game",
             "variant",
@@ -116,6 +127,7 @@ def _table(config: Config, out: dict, peers: Peers) -> Table:
         "negsim: time of the whole cfr(variant, iterations=N, alternating, track_every=0) call, "
         "set-up and final NashConv included; peers: iteration loop only (solver construction untimed).",
         "negsim / OpenSpiel compares alternating updates (OpenSpiel's CFRSolver and CFRPlusSolver alternate).",
+        "Ratios: the median over the rounds of each round's own ratio (the libraries run back to back in a round).",
         "LiteEFG: one iteration = baseline update_graph(env) + env.update_strategy(strategy); its CFR+ "
         "alternates players, its CFR updates both at once; negsim / LiteEFG uses negsim's matching scheme "
         "(alternating for CFR+, simultaneous for CFR).",

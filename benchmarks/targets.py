@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.cfr_speed import paired_ratio
 from benchmarks.common import Table, number, ratio, seconds
 
 Judgement = tuple[str, bool | None]
@@ -26,7 +27,7 @@ def _cfr_ratio(results: dict, game: str, peer: str, threshold: float) -> Judgeme
     like = "negsim_alternating"
     if peer == "liteefg" and entry[peer].get("updates") == "simultaneous":
         like = "negsim_simultaneous"
-    r = entry[like]["it_per_s"] / entry[peer]["it_per_s"]
+    r = paired_ratio(entry, like, peer)
     return f"{ratio(r)} ({entry[like]['it_per_s']:,.0f} vs {entry[peer]['it_per_s']:,.1f} it/s)", r >= threshold
 
 
@@ -47,7 +48,8 @@ def _kuhn(results: dict) -> Judgement:
     if not entry or "openspiel" not in entry:
         return "-", None
     mine, theirs = entry["negsim_alternating"]["it_per_s"], entry["openspiel"]["it_per_s"]
-    return f"{ratio(mine / theirs)} ({mine:,.0f} vs {theirs:,.0f} it/s)", mine >= theirs
+    r = paired_ratio(entry, "negsim_alternating", "openspiel")
+    return f"{ratio(r)} ({mine:,.0f} vs {theirs:,.0f} it/s)", r >= 1
 
 
 def _batch(results: dict) -> Judgement:
