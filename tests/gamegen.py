@@ -25,7 +25,9 @@ Plain recursive walks over the tree, written without the sequence-form view, so 
 tests can check the vectorized code against them: :func:`expected_payoffs_by_walk`,
 :func:`realization_plans_by_walk`, :func:`sequence_numbering`, plus
 :func:`random_behaviour`, :func:`random_chance_probs`, :func:`efg_text` (a Gambit
-``.efg`` writer independent of :mod:`negsim.io`) and :func:`matrix_game_value`.
+``.efg`` writer independent of :mod:`negsim.io`), :func:`rebuild` (a game written again
+with :class:`~negsim.games.GameBuilder`, actions optionally permuted) and
+:func:`matrix_game_value`.
 Keep generated games small (at most ``max_nodes`` nodes): the walks are slow on purpose.
 """
 
@@ -389,6 +391,33 @@ def realization_plans_by_walk(game: ExtensiveFormGame, behaviour: list[Any]) -> 
 
     walk(0, [1.0] * game.num_players)
     return plans
+
+
+def rebuild(game: ExtensiveFormGame, perms: list[list[int]] | None = None) -> ExtensiveFormGame:
+    """The same game written again with GameBuilder, the actions of information set ``g`` in
+    the order ``perms[g]``; information set ``g`` is labelled ``I<g>``."""
+    b = GameBuilder(game.players)
+
+    def grow(node, h: int) -> None:
+        kids = game.children(h)
+        kind = int(game.kind[h])
+        if kind == TERMINAL:
+            node.terminal(game.payoffs[int(game.terminal_index[h])].tolist())
+        elif kind == CHANCE:
+            acts = game.chance_infosets.actions[int(game.infoset[h])]
+            made = node.chance([(a, float(game.chance_prob[c])) for a, c in zip(acts, kids, strict=True)])
+            for child, old in zip(made, kids, strict=True):
+                grow(child, int(old))
+        else:
+            g = int(game.infoset[h])
+            order = perms[g] if perms is not None else list(range(len(kids)))
+            acts = game.infosets.actions[g]
+            made = node.decision(int(game.player[h]), [acts[j] for j in order], infoset=f"I{g}")
+            for child, j in zip(made, order, strict=True):
+                grow(child, int(kids[j]))
+
+    grow(b.root, 0)
+    return b.build()
 
 
 def _efg_name(text: str) -> str:

@@ -14,7 +14,7 @@ from negsim.errors import SolverError
 from negsim.games import CHANCE, TERMINAL, ExtensiveFormGame, GameBuilder, library
 from negsim.games.profile import BehaviorProfile
 from negsim.solvers.backward_induction import backward_induction
-from tests.gamegen import perfect_information_games, random_chance_probs, sequence_numbering
+from tests.gamegen import perfect_information_games, random_chance_probs, rebuild, sequence_numbering
 
 seeds = st.integers(0, 2**32 - 1)
 rules = st.sampled_from(["first", "uniform"])
@@ -87,33 +87,6 @@ def tied_by_recursion(game: ExtensiveFormGame) -> dict[int, list[int]]:
 
     value(0)
     return out
-
-
-def rebuild(game: ExtensiveFormGame, perms: list[list[int]] | None = None) -> ExtensiveFormGame:
-    """The game written again with GameBuilder, actions of information set ``g`` in the order
-    ``perms[g]``; information set ``g`` is labelled ``I<g>``."""
-    b = GameBuilder(game.players)
-
-    def grow(node, h: int) -> None:
-        kids = game.children(h)
-        kind = int(game.kind[h])
-        if kind == TERMINAL:
-            node.terminal(game.payoffs[int(game.terminal_index[h])].tolist())
-        elif kind == CHANCE:
-            acts = game.chance_infosets.actions[int(game.infoset[h])]
-            made = node.chance([(a, float(game.chance_prob[c])) for a, c in zip(acts, kids, strict=True)])
-            for child, old in zip(made, kids, strict=True):
-                grow(child, int(old))
-        else:
-            g = int(game.infoset[h])
-            order = perms[g] if perms is not None else list(range(len(kids)))
-            acts = game.infosets.actions[g]
-            made = node.decision(int(game.player[h]), [acts[j] for j in order], infoset=f"I{g}")
-            for child, j in zip(made, order, strict=True):
-                grow(child, int(kids[j]))
-
-    grow(b.root, 0)
-    return b.build()
 
 
 def by_label(profile: BehaviorProfile) -> dict[tuple[str, str], float]:

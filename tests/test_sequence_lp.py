@@ -16,7 +16,7 @@ from negsim.games.convert import reduced_normal_form, reduced_strategies, to_ext
 from negsim.games.profile import BehaviorProfile, MixedProfile
 from negsim.solvers.best_response import nash_conv
 from negsim.solvers.sequence_lp import sequence_lp
-from tests.gamegen import efg_text, extensive_games, matrix_game_value, random_chance_probs
+from tests.gamegen import efg_text, extensive_games, matrix_game_value, random_chance_probs, rebuild
 
 seeds = st.integers(0, 2**32 - 1)
 small_zero_sum = extensive_games(zero_sum=True, max_depth=4, max_nodes=60)
@@ -54,33 +54,6 @@ def assert_sums_to_one(solution) -> None:
         assert np.all(probs >= 0)
         sums = np.add.reduceat(probs, sf.sequence_start[p][:-1] - 1, axis=-1)
         np.testing.assert_allclose(sums, 1.0, rtol=0, atol=1e-12)
-
-
-def rebuild(game: ExtensiveFormGame, perms: list[list[int]] | None = None) -> ExtensiveFormGame:
-    """The same game written again with GameBuilder, the actions of information set ``g`` in
-    the order ``perms[g]``; information set ``g`` is labelled ``I<g>``."""
-    b = GameBuilder(game.players)
-
-    def grow(node, h: int) -> None:
-        kids = game.children(h)
-        kind = int(game.kind[h])
-        if kind == TERMINAL:
-            node.terminal(game.payoffs[int(game.terminal_index[h])].tolist())
-        elif kind == CHANCE:
-            acts = game.chance_infosets.actions[int(game.infoset[h])]
-            made = node.chance([(a, float(game.chance_prob[c])) for a, c in zip(acts, kids, strict=True)])
-            for child, old in zip(made, kids, strict=True):
-                grow(child, int(old))
-        else:
-            g = int(game.infoset[h])
-            order = perms[g] if perms is not None else list(range(len(kids)))
-            acts = game.infosets.actions[g]
-            made = node.decision(int(game.player[h]), [acts[j] for j in order], infoset=f"I{g}")
-            for child, j in zip(made, order, strict=True):
-                grow(child, int(kids[j]))
-
-    grow(b.root, 0)
-    return b.build()
 
 
 def by_label(profile: BehaviorProfile, labels: list[str] | None = None) -> dict[tuple[str, str], float]:
