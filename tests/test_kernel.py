@@ -23,7 +23,7 @@ def _pair(game, fast=True):
     batched = Evaluator(game.with_batch(payoffs=game.payoffs[None]))
     if not fast:
         for ev in (single, batched):
-            ev._fast = ev._single = None
+            ev._fast = None
     return single, batched
 
 

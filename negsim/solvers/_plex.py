@@ -304,9 +304,18 @@ class _Fast:
         self.scatter = _raw(pp.terminal_scatter)
 
 
-def _accumulate(raw: tuple, x: np.ndarray, out: np.ndarray) -> None:
-    """``out += A @ x`` for a batch (``x`` is ``[n_col, B]``, ``out`` ``[n_row, B]``, C-contiguous)."""
-    _csr_matvecs(raw[0], raw[1], x.shape[1], raw[2], raw[3], raw[4], x.ravel(), out.ravel())
+def _csr_matvecs_into(n_row: int, n_col: int, indptr, indices, data, x: np.ndarray, out: np.ndarray) -> None:
+    """``out += A @ x`` for a batch (``x`` is ``[n_col, B]``, ``out`` a C-contiguous ``[n_row, B]``).
+
+    Same arguments as scipy's ``csr_matvec``, so the hot paths call either one as
+    ``product(*raw, x, out)``.
+    """
+    _csr_matvecs(n_row, n_col, x.shape[1], indptr, indices, data, x.ravel(), out.ravel())
+
+
+def _product_for(array: np.ndarray):
+    """scipy's CSR kernel adding ``A @ x`` into ``out`` for 1-D ``x`` (one game) or 2-D (a batch)."""
+    return _csr_matvec if array.ndim == 1 else _csr_matvecs_into
 
 
 class Evaluator:
@@ -344,7 +353,6 @@ class Evaluator:
         self._pair_raw = None if self.pair_matrix is None or _csr_matvec is None else tuple(map(_raw, self.pair_matrix))
         fast = _csr_matvec is not None and _csr_matvecs is not None
         self._fast = tuple(map(_Fast, self.plex.players)) if fast else None
-        self._single = self._fast if fast and batch is None else None  # the 1-D paths
 
     # -------------------------------------------------------------- arrays
     def zeros(self, p: int) -> np.ndarray:
@@ -371,35 +379,17 @@ class Evaluator:
         pp = self.plex.players[p]
         if pp.num_sequences == 0:
             return sigma
-        if self._single is not None and positive.dtype == np.float64:
+        if self._fast is not None and positive.dtype == np.float64:
             # one sparse product gives every sequence its information set's total; where it
             # is 0, divide by 1 and then write 1 / k (uniform): exact, and cheaper than np.where
-            k = self._single[p]
-            total = np.zeros(k.size)
-            _csr_matvec(*k.siblings, positive[1:], total)
+            k = self._fast[p]
+            total = np.zeros((k.size,) + positive.shape[1:])
+            _product_for(positive)(*k.siblings, positive[1:], total)
             empty = total == 0.0
             total += empty
             body = sigma[1:]
             np.divide(positive[1:], total, out=body)
-            np.copyto(body, k.uniform, where=empty)
-            if tremble:
-                self._tremble_body(p, sigma, tremble)
-            return sigma
-        if (
-            self._fast is not None
-            and positive.ndim == 2
-            and positive.dtype == np.float64
-            and positive.flags.c_contiguous
-            and sigma.flags.c_contiguous
-        ):
-            k = self._fast[p]  # the same as above, for a batch [S + 1, B]
-            total = np.zeros((k.size, positive.shape[1]))
-            _accumulate(k.siblings, positive[1:], total)
-            empty = total == 0.0
-            total += empty
-            body = sigma[1:]
-            np.divide(positive[1:], total, out=body)
-            np.copyto(body, k.uniform_column, where=empty)
+            np.copyto(body, k.uniform if positive.ndim == 1 else k.uniform_column, where=empty)
             if tremble:
                 self._tremble_body(p, sigma, tremble)
             return sigma
@@ -434,8 +424,8 @@ class Evaluator:
         """The realization plan of ``sigma`` (top-down over levels)."""
         x = np.empty_like(sigma) if out is None else out
         x[0] = 1.0
-        if self._single is not None:
-            for lo, hi, parent in self._single[p].down:
+        if self._fast is not None:
+            for lo, hi, parent in self._fast[p].down:
                 if parent is None:
                     x[lo:hi] = sigma[lo:hi]
                 else:
@@ -467,10 +457,7 @@ class Evaluator:
             w *= self.cu[p]
             raw = self._fast[p].scatter
             out = np.zeros((raw[0],) + w.shape[1:])
-            if w.ndim == 1:
-                _csr_matvec(*raw, w, out)
-            else:
-                _accumulate(raw, w, out)
+            _product_for(w)(*raw, w, out)
             return out
         w = self.cu[p]
         for q in range(self.num_players):
@@ -496,10 +483,8 @@ class Evaluator:
         """
         pp = self.plex.players[p]
         v = direct
-        if self._single is not None and v.dtype == np.float64 and sigma.dtype == np.float64 and v.flags.c_contiguous:
-            return self._counterfactual_values_single(self._single[p], sigma, v, increments, root)
-        if self._fast is not None and v.ndim == 2 and v.dtype == np.float64 and v.flags.c_contiguous:
-            return self._counterfactual_values_batch(self._fast[p], sigma, v, increments, root)
+        if self._fast is not None and v.dtype == np.float64 and v.flags.c_contiguous:
+            return self._counterfactual_values_fast(self._fast[p], sigma, v, increments, root)
         # the expected value of every information set, filled level by level (kernel order)
         expected = np.empty((pp.counts.size,) + v.shape[1:])
         for level in reversed(pp.levels):
@@ -515,39 +500,24 @@ class Evaluator:
         return v
 
     @staticmethod
-    def _counterfactual_values_single(
+    def _counterfactual_values_fast(
         k: _Fast, sigma: np.ndarray, v: np.ndarray, increments: np.ndarray | None, root: bool
     ) -> np.ndarray:
-        """:meth:`counterfactual_values` of one game: one product and one sparse product per level.
+        """:meth:`counterfactual_values` on the hot path: one product and one sparse product per level.
 
         ``fold = lift @ summer`` adds each information set's ``sum_a sigma[a] v[a]`` to its
         parent sequence; the products ``sigma * v`` are kept, so that the information-set
         values the increments need come from one more sparse product (``siblings``).
         """
+        product = _product_for(v)
         weighted = np.empty_like(v)
         for lo, hi, parent_lo, parent_hi, fold in k.up:
             part = np.multiply(sigma[lo:hi], v[lo:hi], out=weighted[lo:hi])
             if parent_hi > 1 or root:  # the first level adds into the empty sequence only
-                _csr_matvec(*fold, part, v[parent_lo:parent_hi])
+                product(*fold, part, v[parent_lo:parent_hi])
         if increments is not None and k.size:
-            expected = np.zeros(k.size)
-            _csr_matvec(*k.siblings, weighted[1:], expected)
-            np.subtract(v[1:], expected, out=increments[1:])
-        return v
-
-    @staticmethod
-    def _counterfactual_values_batch(
-        k: _Fast, sigma: np.ndarray, v: np.ndarray, increments: np.ndarray | None, root: bool
-    ) -> np.ndarray:
-        """:meth:`_counterfactual_values_single` for a batch: ``v`` is ``[S + 1, B]``."""
-        weighted = np.empty_like(v)
-        for lo, hi, parent_lo, parent_hi, fold in k.up:
-            part = np.multiply(sigma[lo:hi], v[lo:hi], out=weighted[lo:hi])
-            if parent_hi > 1 or root:
-                _accumulate(fold, part, v[parent_lo:parent_hi])
-        if increments is not None and k.size:
-            expected = np.zeros((k.size, v.shape[1]))
-            _accumulate(k.siblings, weighted[1:], expected)
+            expected = np.zeros((k.size,) + v.shape[1:])
+            product(*k.siblings, weighted[1:], expected)
             np.subtract(v[1:], expected, out=increments[1:])
         return v
 
