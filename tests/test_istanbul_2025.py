@@ -58,8 +58,10 @@ def test_at_the_defaults_the_tariffs_are_a_first_step(capsys):
 
 
 @settings(max_examples=6)
-@given(st.lists(st.lists(st.floats(0, 1), min_size=len(RANGED), max_size=len(RANGED)), min_size=4, max_size=4),
-       st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=4, max_size=4))
+@given(
+    st.lists(st.lists(st.floats(0, 1), min_size=len(RANGED), max_size=len(RANGED)), min_size=4, max_size=4),
+    st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=4, max_size=4),
+)
 def test_more_pressure_never_makes_the_ceasefire_less_likely(bases, steps):
     # every base setting of the box, and for each a pair of values of one pressure
     # parameter; all settings solved in one batch
@@ -80,9 +82,7 @@ def test_more_pressure_never_makes_the_ceasefire_less_likely(bases, steps):
 @pytest.mark.parametrize("agent", range(4))
 @pytest.mark.parametrize("factor", [0.01, 250.0])
 def test_scaling_one_agents_payoffs_changes_no_outcome(agent, factor):
-    np.testing.assert_allclose(
-        _terminal_distribution(scale=(agent, factor)), _terminal_distribution(), atol=1e-6
-    )
+    np.testing.assert_allclose(_terminal_distribution(scale=(agent, factor)), _terminal_distribution(), atol=1e-6)
 
 
 def _belief(story, stage: str, about: str):
