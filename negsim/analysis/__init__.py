@@ -1,5 +1,6 @@
 """Analysis: solving negotiations, their narrative, stylized facts, sweeps and Monte Carlo."""
 
+from negsim.analysis.audit import AuditReport, FactAudit, Finding, Flip, audit, source_dates
 from negsim.analysis.batch import BatchSolution, solve_batch
 from negsim.analysis.expectations import FactResult, check, fact_probabilities
 from negsim.analysis.narrative import Narrative, explain, narrative_text
@@ -17,6 +18,12 @@ from negsim.analysis.sweep import (
 )
 
 __all__ = [
+    "AuditReport",
+    "FactAudit",
+    "Finding",
+    "Flip",
+    "audit",
+    "source_dates",
     "BatchResult",
     "BatchSolution",
     "FactResult",
