@@ -348,6 +348,10 @@ def source_dates(text: str) -> list[datetime.date]:
     return [d for _, d in found]
 
 
+def _day(d: datetime.date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
 def _date(text: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(text.strip()) if text and text.strip() else None
@@ -675,7 +679,9 @@ def _probe_unranged(compiled: CompiledNegotiation, ranged: list[Parameter], fact
             fails = ~verdicts[k, start : start + values.size]
             start += values.size
             if fails.any():
-                out.setdefault(k, {})[n] = [float(v) for v in values[fails]]
+                # nearest the default first: the smallest change that breaks the fact
+                failing = sorted(values[fails], key=lambda v, d=base[n]: abs(v - d))
+                out.setdefault(k, {})[n] = [float(v) for v in failing]
     return out
 
 
@@ -688,7 +694,7 @@ def _fact_findings(facts: tuple[FactAudit, ...], points: int, flips: bool, prior
             hint = ""
             if outside:
                 hint = "; it fails only outside the declared ranges: " + ", ".join(
-                    f"{p} = {v[0]:.4g} (no range)" for p, v in outside.items())
+                    f"{p} = {v[0]:.4g} (it has no range)" for p, v in outside.items())
             if f.structural:
                 out.append(Finding("by_construction", "note", (f.fact,), {"box_points": points},
                                    f"'{f.fact}' holds at all {points:,} box settings; declared structural: "
@@ -945,11 +951,11 @@ def _hindsight_findings(compiled: CompiledNegotiation) -> list[Finding]:
                    "days_after": (known - decision).days}
         if p.calibrated:
             out.append(Finding("hindsight", "note", (p.name, stage), numbers,
-                               f"{p.name}: source dated {known:%d %b %Y}, after {stage} ({decision:%d %b %Y}); "
+                               f"{p.name}: source dated {_day(known)}, after {stage} ({_day(decision)}); "
                                f"calibrated: {p.calibrated}"))
         else:
             out.append(Finding("hindsight", "error", (p.name, stage), numbers,
-                               f"{p.name}: source dated {known:%d %b %Y} informs {stage} on {decision:%d %b %Y} "
+                               f"{p.name}: source dated {_day(known)} informs {stage} on {_day(decision)} "
                                f"({(known - decision).days} days earlier); source it from before, or mark it "
                                "calibrated"))
     return out
