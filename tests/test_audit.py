@@ -207,6 +207,7 @@ def test_bad_options_are_scenario_errors():
         ("published in May 2025", ["2025-05-01"]),
         ("Medinsky statement, 16 May 2025 (Reuters): a 1,000-for-1,000 exchange", ["2025-05-16"]),
         ("17th package of 189 tankers, 1 Apr 2025 bill", ["2025-04-01"]),
+        ("Trump, 14 Jul 2025 (CNBC): 50 days; shortened on 28 Jul to '10 or 12 days'", ["2025-07-14", "2025-07-28"]),
         ("assumption", []),
         ("31 Feb 2025 is no date", []),
     ],

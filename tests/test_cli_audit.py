@@ -66,7 +66,7 @@ def test_check_fails_on_facts_by_construction_and_hindsight(files, capsys):
     assert status == 1 and err == ""
     assert "FAIL" not in out and out.count("PASS") == 5  # every fact holds, yet the scenario fails
     assert "ERROR  by_construction: 'No summit' holds at all" in out
-    assert "ERROR  hindsight: war_gain: source dated 20 May 2025" in out
+    assert "ERROR  hindsight: war_gain: its source is dated 20 May 2025, 6 days after exchange" in out
     assert "NOTE  hindsight: offer_cost" in out
     # check runs only the blocking parts of the audit
     assert "inert_type" not in out and "soft_never_met" not in out

@@ -290,8 +290,9 @@ def source_dates(text: str) -> list[datetime.date]:
 
     Understands ``"14 Jul 2025"``, ``"19 and 28 May 2025"``, ``"16-17 May 2025"``,
     ``"July 14, 2025"``, ``"2025-07-14"``, and a month alone (``"May 2025"``, read as its
-    first day). A day and month without a year (``"30 May-2 Jun 2025"``) take the next year
-    given. ``"assumption"`` has no date.
+    first day). A day and month without a year take the next year given (``"30 May-2 Jun
+    2025"``), or else that of the date before (``"14 Jul 2025; shortened on 28 Jul"``).
+    ``"assumption"`` has no date.
 
     Examples
     --------
@@ -344,12 +345,23 @@ def source_dates(text: str) -> list[datetime.date]:
         if free(m.span()):
             taken.append(m.span())
             add(m.start(), int(m.group("year")), _MONTHS[m.group("month")[:3].lower()], 1)
+    # no later year ("14 Jul 2025 ... shortened on 28 Jul"): the year of the date before
+    for pos, pmonth, pdays in pending:
+        before = [item for item in found if item[0] < pos]
+        if before:
+            year = max(before)[1].year  # the nearest date before, in the text
+            for day in pdays:
+                add(pos, year, pmonth, int(day))
     found.sort(key=lambda item: (item[0], item[1]))
     return [d for _, d in found]
 
 
 def _day(d: datetime.date) -> str:
     return f"{d.day} {d:%b %Y}"
+
+
+def _days(delta: datetime.timedelta) -> str:
+    return "1 day" if delta.days == 1 else f"{delta.days:,} days"
 
 
 def _date(text: str) -> datetime.date | None:
@@ -955,7 +967,7 @@ def _hindsight_findings(compiled: CompiledNegotiation) -> list[Finding]:
                                f"calibrated: {p.calibrated}"))
         else:
             out.append(Finding("hindsight", "error", (p.name, stage), numbers,
-                               f"{p.name}: source dated {_day(known)} informs {stage} on {_day(decision)} "
-                               f"({(known - decision).days} days earlier); source it from before, or mark it "
-                               "calibrated"))
+                               f"{p.name}: its source is dated {_day(known)}, {_days(known - decision)} after "
+                               f"{stage} ({_day(decision)}), the first decision it informs; source it from "
+                               "before, or mark it calibrated"))
     return out
