@@ -7,7 +7,7 @@ import datetime
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import negsim
@@ -257,3 +257,24 @@ def test_thresholds_and_box_use_the_declared_ranges(clean):
         for flip in fact.flips:
             lo, hi = parse_scenario(CLEAN).negotiation.parameter(flip.parameter).range
             assert lo <= flip.bracket[0] < flip.bracket[1] <= hi
+
+
+@settings(max_examples=12)
+@given(st.floats(-5.0, 5.0), st.floats(0.05, 0.95), st.floats(0.5, 4.0))
+def test_the_threshold_of_a_one_parameter_fact_is_where_it_flips(low, share, width):
+    # one agent deals when x > c: the fact "deal" flips at x = c, failing below it
+    c = low + share * width
+    talks = Negotiation(
+        title="one knob",
+        parameters=[Parameter("x", low, source="assumption", range=(low, low + width)),
+                    Parameter("c", c, source="assumption")],
+        issues=[Issue("deal", [False, True])],
+        agents=[Agent("A", payoff="(x - c) * deal")],
+        stages=[Stage("choose", "A", [Move("yes", set={"deal": True}), Move("no")])],
+        expectations=[Expectation("A deals", "deal", at_least=0.5)],
+    )
+    report = audit(talks, checks={"box", "flips"}, box_samples=4, grid_points=5, tol=1e-4)
+    (flip,) = report.facts[0].flips
+    assert flip.parameter == "x" and flip.holds_below is False
+    assert flip.bracket[0] <= c <= flip.bracket[1] and flip.bracket[1] - flip.bracket[0] <= 1e-4 * width
+    assert not report.facts[0].by_construction and 0 < report.facts[0].box_share < 1
