@@ -13,7 +13,9 @@ same seed gives the same report). Corners: all ``2**d`` when ``d <= 10`` paramet
 beyond that, the rows of a Sylvester-Hadamard matrix of order ``2**ceil(log2(d + 1))`` and
 their negatives (a fold-over two-level design: every pair of parameters takes all four
 low/high combinations). All of it is one batched solve
-(:func:`negsim.analysis.solve_settings`).
+(:func:`negsim.analysis.solve_settings`) -- except when only the facts' verdicts are
+wanted (``negsim check``): then the default point, the corners and the first 256 Sobol
+points come first, and the rest is solved only while some fact has failed nowhere yet.
 
 **Facts.** A fact that holds at every box point holds **by construction** (an error,
 unless the fact is declared ``structural = "why"``); for such a fact, every parameter
@@ -37,14 +39,18 @@ available). **Inert types**: a chance event seen by some agents but not all, who
 outcome never moves the distribution of the path of moves (conditional on each outcome
 of positive probability; total variation below ``0.01``) at any box point.
 
-**Hindsight.** The dates a parameter's ``source`` cites ("14 Jul 2025", "19 and 28 May
-2025", "16-17 May 2025", "2025-07-14", "May 2025" as 1 May; "assumption" has none), or its
-``source_date``, are compared with the date of the first stage whose decision it informs.
-A parameter in an agent's payoff or in the cost of its soft precondition informs every
-stage of that agent; one in a chance event's probabilities informs every stage after the
-event. A stage without a date takes that of the stage before it, the first ones the
-scenario's date. A cited date after that stage's date is **hindsight** (an error) unless
-the parameter is marked ``calibrated = "what it was calibrated to"`` (then a note).
+**Hindsight.** The dates a parameter's ``source`` cites (or its ``source_date``) are
+compared with the date of the first stage whose decision it informs (the rules of
+:mod:`negsim.analysis.dates`: a parameter in an agent's payoff or soft-precondition cost
+informs every stage of that agent, one in a chance event's probabilities every stage after
+the event). A source whose latest cited date is after that stage's date is **hindsight**
+(an error) unless the parameter is marked ``calibrated = "what it was calibrated to"``
+(then a note).
+
+**Scenario keys** the audit reads: ``[[expect]] structural = "why"`` (the fact holds by
+construction on purpose), ``[parameters.X] calibrated = "to what"`` and
+``[parameters.X] source_date = "YYYY-MM-DD"`` (when the number was known, if the dates
+in ``source`` do not say it).
 
 **Severities.** ``error``: a fact by construction, unmarked hindsight -- ``negsim check``
 fails on these. ``warning``: the other breaches of the checklist (a fact that no single
@@ -57,7 +63,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import re
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -65,14 +70,14 @@ from typing import Any
 
 import numpy as np
 
+from negsim.analysis.dates import informed_stages, source_dates, stage_dates
 from negsim.analysis.solve import solve_game
 from negsim.analysis.sweep import _compiled, draw_parameters, solve_settings
 from negsim.errors import ScenarioError
 from negsim.negotiation.compiler import CompiledNegotiation
-from negsim.negotiation.expressions import NUMBER, NameType, parse_expression
-from negsim.negotiation.model import Chance, Expectation, Negotiation, Parameter, Stage
+from negsim.negotiation.model import Expectation, Negotiation, Parameter, Stage
 
-__all__ = ["AuditReport", "FactAudit", "Finding", "Flip", "audit", "source_dates", "CHECKS", "FINDING_KINDS"]
+__all__ = ["AuditReport", "FactAudit", "Finding", "Flip", "audit", "CHECKS", "FINDING_KINDS"]
 
 CHECKS = ("box", "flips", "priors", "preconditions", "moves", "types", "hindsight")
 """The parts of the audit, for ``audit(..., checks=)``."""
@@ -270,106 +275,12 @@ class AuditReport:
         return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------- dates
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # noqa: E501
-_SEP = r"\s*(?:-|\u2013|\u2014|/|,|&|and|to)\s*"
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-# "19 and 28 May 2025", "16-17 May 2025", "30 May" (year from a later date), "May 2025"
-_DAY_FIRST = re.compile(
-    rf"(?<![\d,])(?P<days>\d{{1,2}}(?:{_SEP}\d{{1,2}})*)\s+{_MONTH}(?:\s+(?P<year>\d{{4}}))?\b", re.I
-)
-# "July 14, 2025", "May 19 and 28, 2025"
-_MONTH_FIRST = re.compile(rf"\b{_MONTH}\s+(?P<days>\d{{1,2}}(?:{_SEP}\d{{1,2}})*),?\s+(?P<year>\d{{4}})\b", re.I)
-_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?P<year>\d{{4}})\b", re.I)
-
-
-def source_dates(text: str) -> list[datetime.date]:
-    """The dates a source citation mentions, in order of appearance.
-
-    Understands ``"14 Jul 2025"``, ``"19 and 28 May 2025"``, ``"16-17 May 2025"``,
-    ``"July 14, 2025"``, ``"2025-07-14"``, and a month alone (``"May 2025"``, read as its
-    first day). A day and month without a year take the next year given (``"30 May-2 Jun
-    2025"``), or else that of the date before (``"14 Jul 2025; shortened on 28 Jul"``).
-    ``"assumption"`` has no date.
-
-    Examples
-    --------
-    >>> [d.isoformat() for d in source_dates("Reuters, 19 and 28 May 2025: Trump holds off")]
-    ['2025-05-19', '2025-05-28']
-    >>> [d.isoformat() for d in source_dates("Peskov, 16-17 May 2025; Trump, 14 Jul 2025")]
-    ['2025-05-16', '2025-05-17', '2025-07-14']
-    >>> source_dates("assumption")
-    []
-    """
-    found: list[tuple[int, datetime.date]] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(span: tuple[int, int]) -> bool:
-        return all(span[1] <= a or span[0] >= b for a, b in taken)
-
-    def add(pos: int, year: int, month: int, day: int) -> None:
-        try:
-            found.append((pos, datetime.date(year, month, day)))
-        except ValueError:  # "31 Feb": not a date
-            pass
-
-    for m in _ISO.finditer(text):
-        taken.append(m.span())
-        add(m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    for m in _MONTH_FIRST.finditer(text):
-        if free(m.span()):
-            taken.append(m.span())
-            month = _MONTHS[m.group("month")[:3].lower()]
-            for day in re.findall(r"\d{1,2}", m.group("days")):
-                add(m.start(), int(m.group("year")), month, int(day))
-    pending: list[tuple[int, int, list[str]]] = []  # day-month without a year, waiting for one
-    for m in _DAY_FIRST.finditer(text):
-        if not free(m.span()):
-            continue
-        taken.append(m.span())
-        month = _MONTHS[m.group("month")[:3].lower()]
-        days = re.findall(r"\d{1,2}", m.group("days"))
-        if m.group("year") is None:
-            pending.append((m.start(), month, days))
-            continue
-        year = int(m.group("year"))
-        for pos, pmonth, pdays in pending:
-            for day in pdays:
-                add(pos, year, pmonth, int(day))
-        pending.clear()
-        for day in days:
-            add(m.start(), year, month, int(day))
-    for m in _MONTH_YEAR.finditer(text):
-        if free(m.span()):
-            taken.append(m.span())
-            add(m.start(), int(m.group("year")), _MONTHS[m.group("month")[:3].lower()], 1)
-    # no later year ("14 Jul 2025 ... shortened on 28 Jul"): the year of the date before
-    for pos, pmonth, pdays in pending:
-        before = [item for item in found if item[0] < pos]
-        if before:
-            year = max(before)[1].year  # the nearest date before, in the text
-            for day in pdays:
-                add(pos, year, pmonth, int(day))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [d for _, d in found]
-
-
 def _day(d: datetime.date) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
 def _days(delta: datetime.timedelta) -> str:
     return "1 day" if delta.days == 1 else f"{delta.days:,} days"
-
-
-def _date(text: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text.strip()) if text and text.strip() else None
-    except ValueError:
-        dates = source_dates(text)
-        return dates[0] if dates else None
 
 
 # ---------------------------------------------------------------------------- audit
@@ -437,10 +348,11 @@ def audit(
     [('by_construction', ('Moscow accepts',))]
     """
     started = time.perf_counter()
-    wanted = tuple(CHECKS if checks is None else checks)
-    unknown = [c for c in wanted if c not in CHECKS]
+    asked = set(CHECKS if checks is None else checks)
+    unknown = sorted(asked - set(CHECKS))
     if unknown:
         raise ScenarioError(f"unknown audit check {unknown[0]!r} (checks: {', '.join(CHECKS)})")
+    wanted = tuple(c for c in CHECKS if c in asked)
     if box_samples < 1 or grid_points < 2 or draws < 1 or not 0 < tol < 1:
         raise ScenarioError("need box_samples >= 1, grid_points >= 2, draws >= 1 and 0 < tol < 1")
     compiled = _compiled(model)
@@ -455,10 +367,12 @@ def audit(
     bar = _Steps(len(steps) + 1, f"audit {name}") if progress else _Steps(0, "")
     facts_by_index: dict[int, dict[str, Any]] = {k: {} for k in range(len(exps))}
     try:
-        # -------- the box (always: every other fact check and moves/types need it)
+        # -------- the box (without the box-wide checks, only its default point: the facts' verdicts there)
         box, corners = _box(neg, ranged, box_samples, seed)
+        if not {"box", "moves", "types"} & set(wanted):
+            box, corners = box[:1], 0
         settings = {p.name: box[:, j] for j, p in enumerate(ranged)}
-        need_all = "moves" in wanted or "types" in wanted or "box" not in wanted
+        need_all = "moves" in wanted or "types" in wanted
         first = min(len(box), 1 + corners + min(_FIRST_CHUNK, box_samples))
         reach = _solve(compiled, _rows(settings, slice(0, first)), first, opts, progress)
         holds = _holds(compiled, reach, _rows(settings, slice(0, first)))
@@ -471,7 +385,7 @@ def audit(
         solved_points = reach.shape[0]
         bar.update()
         box_info = {"parameters": [p.name for p in ranged], "points": int(solved_points), "corners": int(corners),
-                    "samples": int(len(box) - 1 - corners), "seed": seed}
+                    "samples": int(len(box) - 1 - corners), "seed": seed}  # points: those solved
         for k in facts_by_index:
             facts_by_index[k].update(holds_at_default=bool(holds[k, 0]), box_share=float(holds[k].mean()),
                                      by_construction=bool(holds[k].all()))
@@ -904,54 +818,14 @@ def _type_findings(compiled: CompiledNegotiation, reach: np.ndarray) -> list[Fin
 
 
 # ---------------------------------------------------------------------------- findings: hindsight
-def _stage_dates(compiled: CompiledNegotiation) -> dict[str, datetime.date | None]:
-    neg = compiled.negotiation
-    current = _date(neg.date)
-    out: dict[str, datetime.date | None] = {}
-    for stage in neg.stages:
-        current = _date(stage.date) or current
-        out[stage.name] = current
-    return out
-
-
-def _parameter_stages(compiled: CompiledNegotiation) -> dict[str, set[str]]:
-    """The stages whose decisions each parameter informs (the rule in the module docstring)."""
-    neg = compiled.negotiation
-    types = {n: v.type() for n, v in compiled.variables.items()}
-    types.update({p.name: NameType(NUMBER) for p in neg.parameters})
-    params = {p.name for p in neg.parameters}
-
-    def used(text: Any) -> set[str]:
-        return set(parse_expression(text, types, mode="value").names) & params
-
-    out: dict[str, set[str]] = {p.name: set() for p in neg.parameters}
-    for agent in neg.agents:
-        mine = {s.name for s in neg.stages if s.agent == agent.name}
-        names = set().union(*(used(t) for t in agent.payoff_terms.values()))
-        for pre in agent.preconditions:
-            if pre.cost is not None:
-                names |= used(pre.cost)
-        for n in names:
-            out[n] |= mine
-    steps = list(compiled.steps)
-    for step in steps:
-        if isinstance(step, Chance):
-            later = {s.name for s in steps[steps.index(step) + 1 :] if isinstance(s, Stage)}
-            for prob in step.outcomes.values():
-                for n in used(prob):
-                    out[n] |= later
-    return out
-
-
 def _hindsight_findings(compiled: CompiledNegotiation) -> list[Finding]:
     neg = compiled.negotiation
-    dates = _stage_dates(compiled)
-    informs = _parameter_stages(compiled)
+    dates = stage_dates(neg)
+    informs = informed_stages(compiled)
     order = [s.name for s in neg.stages]
     out = []
     for p in neg.parameters:
-        cited = [_date(p.source_date)] if p.source_date else source_dates(p.source)
-        cited = [d for d in cited if d is not None]
+        cited = [datetime.date.fromisoformat(p.source_date)] if p.source_date else source_dates(p.source)
         dated = [(dates[s], order.index(s), s) for s in informs[p.name] if dates.get(s) is not None]
         if not cited or not dated:
             continue
