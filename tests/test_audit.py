@@ -67,6 +67,19 @@ def test_preconditions_that_never_bind_both_ways(planted):
     assert soft.numbers["met"] == 0 and soft.numbers["histories"] > 0
 
 
+def test_precondition_histories_agree_with_the_compiler(planted):
+    # the audit rebuilds where a precondition applies from the tree; the compiler records where
+    # it blocked a move, and which moves each decision node offers
+    compiled = parse_scenario(PLANTED).compile()
+    (hard,) = planted.of_kind("hard_always_blocks")
+    blocked = [h for h, why in compiled.blocked.items() if any(move == "hold_summit" for move, _ in why)]
+    assert hard.numbers["histories"] == len(blocked) > 0
+    game = compiled.game
+    offers = {int(game.parent[h]) for h in range(1, game.num_nodes) if game.node_labels[h] == "propose"}
+    (soft,) = planted.of_kind("soft_never_met")
+    assert soft.numbers["histories"] == len(offers) > 0
+
+
 def test_unplayed_moves_and_inert_types(planted):
     # the blocked summit is reported once, as a blocked move, not again as unplayed
     assert _kinds(planted, "unplayed_move") == {("Moscow", "exchange.no_swap")}
