@@ -53,7 +53,7 @@ def spread(values: np.ndarray, axis: int | tuple[int, ...] | None = None) -> np.
     """
     half = np.asarray(0.5 * np.max(values, axis=axis) - 0.5 * np.min(values, axis=axis))
     big = np.finfo(np.float64).max
-    return np.where(half <= big / 2, 2.0 * half, big)
+    return np.where(half <= big / 2, 2.0 * np.minimum(half, big / 2), big)
 
 
 def rounding(magnitude: np.ndarray | float, terms: int = 1) -> np.ndarray | float:
@@ -61,7 +61,7 @@ def rounding(magnitude: np.ndarray | float, terms: int = 1) -> np.ndarray | floa
 
     Examples
     --------
-    >>> rounding(1.0, terms=4) < 1e-14
+    >>> bool(rounding(1.0, terms=4) < 1e-14)
     True
     """
     return 4.0 * max(int(terms), 1) * EPS * np.abs(magnitude)
