@@ -233,7 +233,8 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         raise SolverError(f"solve() takes an ExtensiveFormGame or NormalFormGame, not {type(game).__name__}")
     key = str(method).strip().lower()
     key = _ALIASES.get(key, key)
-    if key == "auto":
+    automatic = key == "auto"
+    if automatic:
         key = choose_method(game)
     if key not in _METHODS:
         import difflib
@@ -254,7 +255,15 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         if game.batch_size is not None:
             raise SolverError(f"method {key!r} works on extensive games; convert batch items one by one")
         game = to_extensive(game)
-    solution = entry.run(game, **options)
+    try:
+        solution = entry.run(game, **options)
+    except SolverError as error:
+        if not (automatic and key == "support" and "no verified equilibrium" in str(error)):
+            raise
+        # payoffs spanning more than ~12 orders of magnitude defeat support enumeration's float
+        # tolerances; Lemke's algorithm retries small problems in exact rational arithmetic
+        key, entry = "lemke", _METHODS["lemke"]
+        solution = entry.run(game, **options)
     if solution.method != key:  # one name per method, whatever the solver calls itself
         from dataclasses import replace
 

@@ -108,7 +108,7 @@ PERTURBATIONS: tuple[float, ...] = (0.0, 1e-7)
 """Right-hand-side perturbations tried in turn by the float pivoting (see the module docstring)."""
 
 ACCEPT: float = 1e-6
-PRECISE: float = 1e-12
+PRECISE: float = 1e-13
 """A float run whose NashConv exceeds ``PRECISE`` times the payoff range is pivoted again exactly (small LCPs)."""
 EXACT_RETRY_SIZE: int = 60
 """Largest LCP (equations) that is pivoted again in rational arithmetic when floats lose precision."""

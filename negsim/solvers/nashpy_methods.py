@@ -76,9 +76,9 @@ DUPLICATE_TOLERANCE: float = 1e-6
 MAX_SUPPORT_SYSTEMS: int = 2_000_000
 """Most indifference systems (``C(m + n, m)`` per player) that support enumeration will solve."""
 
-PRECISE: float = 1e-3
+PRECISE: float = 1e-4
 """An equilibrium is accepted when its NashConv, in payoffs normalized to ``[0, 1]`` per player,
-is at most ``PRECISE * tol`` (``1e-12`` by default): near rounding, so that a payoff of ``1e10``
+is at most ``PRECISE * tol`` (``1e-13`` by default): near rounding, so that a payoff of ``1e10``
 beside payoffs of ``5`` cannot hide a regret of 10 as it would under ``tol`` itself."""
 
 _CHUNK_SYSTEMS = 20_000  # systems solved in one batched call (bounds the memory used)
