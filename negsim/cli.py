@@ -67,9 +67,7 @@ def _jsonable(value: Any) -> Any:
 # ---------------------------------------------------------------------------- info
 @_command("info")
 def _cmd_info(args: argparse.Namespace) -> int:
-    from negsim.io import load_game
-
-    game = load_game(args.game)
+    game = _load_game_or_scenario(args.game, args.set)
     summary = game.summary()
     if args.json:
         print_json(summary)
@@ -106,26 +104,24 @@ PROFILE_ROWS = 40
 
 @_command("solve")
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from negsim.io import load_game
     from negsim.solvers.dispatch import choose_method, solve
 
-    game = load_game(args.game)
-    method = args.method
+    game = _load_game_or_scenario(args.game)
+    method = args.method.strip().lower()
     if method == "auto":
-        method = choose_method(game)
+        # a number of iterations asks for an iterative method: auto picks one that fits the game
+        method = _iterative_method(game) if args.iterations is not None else choose_method(game)
     options: dict[str, Any] = {}
     if args.iterations is not None:
         if method not in ITERATIVE_METHODS:
             from negsim.errors import SolverError
 
-            raise SolverError(f"--iterations applies to iterative methods, not {method!r}")
-        if args.iterations < 1:
-            from negsim.errors import SolverError
-
-            raise SolverError("--iterations must be at least 1")
+            raise SolverError(f"--iterations applies to iterative methods ({', '.join(sorted(ITERATIVE_METHODS))}), "
+                              f"not {method!r}")
         options["iterations"] = args.iterations
-    if args.progress and method in ITERATIVE_METHODS:
+    if _progress(args) and method in ITERATIVE_METHODS:
         options["progress"] = True
+    game = _in_form_for(game, method)
     solution = solve(game, method=method, **options)
     if args.json:
         data = solution.to_dict()
@@ -138,6 +134,23 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(_solution_text(game, solution, full=args.full))
     return EXIT_OK
+
+
+def _iterative_method(game: Any) -> str:
+    from negsim.games import NormalFormGame
+
+    # CFR+ converges fastest on trees; fictitious play is the iterative method for any normal form
+    return "fictitious" if isinstance(game, NormalFormGame) else "cfr+"
+
+
+def _in_form_for(game: Any, method: str) -> Any:
+    """A game tree converted to its reduced normal form when the method solves only normal forms."""
+    from negsim.games import ExtensiveFormGame, reduced_normal_form
+    from negsim.solvers.dispatch import methods, methods_for
+
+    if isinstance(game, ExtensiveFormGame) and method in methods() and method not in methods_for("extensive"):
+        return reduced_normal_form(game)
+    return game
 
 
 def _solution_text(game: Any, solution: Any, *, full: bool) -> str:
@@ -212,23 +225,64 @@ def _parse_sets(pairs: list[str] | None) -> dict[str, float]:
     return values
 
 
+def _not_a_directory(spec: str) -> None:
+    from pathlib import Path
+
+    if Path(spec).is_dir():
+        from negsim.errors import NegsimError
+
+        raise NegsimError(f"{spec}: is a directory; give a file (or a bundled name)")
+
+
 def _load_with_sets(spec: str, sets: list[str] | None):
+    import warnings
+
     from negsim.scenarios import load_scenario
 
+    _not_a_directory(spec)
     scenario = load_scenario(spec)
     values = _parse_sets(sets)
+    for name, value in values.items():
+        declared = scenario.negotiation.parameter(name).range
+        if declared is not None and not declared[0] <= value <= declared[1]:
+            # allowed (a what-if beyond the plausible), but the user should know the model was not built for it
+            warnings.warn(f"--set {name}={value:g} is outside its declared range [{declared[0]:g}, {declared[1]:g}]",
+                          stacklevel=2)
     return scenario.with_values(values) if values else scenario
 
 
+def _is_scenario(spec: str) -> bool:
+    from negsim.scenarios import bundled_scenarios
+
+    return spec.lower().endswith(".toml") or spec in bundled_scenarios()
+
+
+def _load_game_or_scenario(spec: str, sets: list[str] | None = None) -> Any:
+    """A game from a .efg/.nfg file, a library name, or a scenario (its compiled game, with --set values)."""
+    from negsim.errors import ScenarioError
+    from negsim.io import load_game
+
+    _not_a_directory(spec)
+    if _is_scenario(spec):
+        return _load_with_sets(spec, sets).compile().game
+    if sets:
+        raise ScenarioError("--set applies to scenarios, not to a game file")
+    return load_game(spec)
+
+
 def _solver_options(scenario: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from negsim.errors import SolverError
+    from negsim.solvers.dispatch import methods, methods_for
+
     options = dict(scenario.solver)
     if getattr(args, "method", None):
+        method = args.method.strip().lower()
+        if method in methods() and method not in methods_for("extensive"):
+            # a scenario is a game tree: suggest what works here, not a conversion the CLI cannot do
+            raise SolverError(f"method {method!r} solves normal-form games only; a scenario is a game tree: use "
+                              f"{', '.join(methods_for('extensive'))}")
         options["method"] = args.method
     if getattr(args, "iterations", None) is not None:
-        if args.iterations < 1:
-            from negsim.errors import SolverError
-
-            raise SolverError("--iterations must be at least 1")
         options["iterations"] = args.iterations
     return options
 
@@ -239,7 +293,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     scenario = _load_with_sets(args.scenario, args.set)
     compiled = scenario.compile()
-    solution = solve_game(compiled.game, _solver_options(scenario, args), progress=args.progress)
+    solution = solve_game(compiled.game, _solver_options(scenario, args), progress=_progress(args))
     story = explain(compiled, solution, scenario=scenario.name)
     if args.json:
         print_json(story.to_dict())
@@ -296,7 +350,7 @@ def _audit(scenario: Any, compiled: Any, args: argparse.Namespace, **keywords: A
     from negsim.analysis import audit
     from negsim.errors import ScenarioError
 
-    options = dict(box_samples=args.box_samples, options=_solver_options(scenario, args), progress=sys.stderr.isatty())
+    options = dict(box_samples=args.box_samples, options=_solver_options(scenario, args), progress=_progress(args))
     for key in ("draws", "seed"):
         if getattr(args, key, None) is not None:
             options[key] = getattr(args, key)
@@ -328,6 +382,27 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     elif len(specs) > 1:
         print(f"\n{sum(r.clean for r in reports)} of {len(reports)} scenarios pass the audit")
     return EXIT_OK if all(r.clean for r in reports) else EXIT_FAILED_CHECK
+
+
+def _fact(scenario: Any, text: str) -> str:
+    """The [[expect]] fact named by ``text`` or by a unique prefix of its name (case ignored)."""
+    from negsim.errors import ScenarioError
+
+    facts = [e.fact for e in scenario.negotiation.expectations]
+    if text in facts:
+        return text
+    found = [f for f in facts if f.lower().startswith(text.strip().lower())]
+    if len(found) == 1:
+        return found[0]
+    listing = "; ".join(repr(f) for f in (found or facts)) or "none"
+    what = f"{len(found)} facts start with {text!r}" if found else f"no fact {text!r}"
+    raise ScenarioError(f"{what}; the facts of {scenario.name} are: {listing}")
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    """--progress / --no-progress if given, else a bar only when stderr is a terminal (not when piped)."""
+    chosen = getattr(args, "progress", None)
+    return sys.stderr.isatty() if chosen is None else bool(chosen)
 
 
 def _parse_param_range(text: str) -> tuple[str, Any]:
@@ -362,30 +437,52 @@ def _grid(texts: list[str]) -> dict[str, Any]:
 
 @_command("sweep")
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from negsim.analysis import monte_carlo, sweep
+    from negsim.analysis import monte_carlo, sweep, sweep_threshold
     from negsim.errors import ScenarioError
 
     scenario = _load_with_sets(args.scenario, args.set)
     if bool(args.param) == (args.draws is not None):
         raise ScenarioError("give --param name=lo:hi:n (a grid) or --draws N (Monte Carlo), not both")
+    if args.given is not None and args.condition is None:
+        raise ScenarioError("--given needs --condition")
     options = _solver_options(scenario, args)
+    if args.condition is not None:
+        compiled = scenario.compile()
+        compiled.condition(args.condition)  # a mistyped condition fails before any solving
+        if args.given is not None:
+            compiled.condition(args.given)
     if args.param:
         grid = _grid(args.param)
-        result = sweep(scenario, grid, options=options, progress=args.progress)
+        result = sweep(scenario, grid, options=options, progress=_progress(args))
     else:
         if args.draws < 1:
             raise ScenarioError("--draws must be at least 1")
-        result = monte_carlo(scenario, draws=args.draws, seed=args.seed, options=options, progress=args.progress)
+        result = monte_carlo(scenario, draws=args.draws, seed=args.seed, options=options, progress=_progress(args))
     status = EXIT_OK
     if result.info.get("interrupted"):
         # Ctrl-C after some chunks: print what was finished, flagged, and exit as interrupted
         print(f"negsim sweep: interrupted; showing the {result.draws:,} of {result.info['requested']:,} settings "
               "finished", file=sys.stderr)
         status = EXIT_INTERRUPTED
+    condition = None
+    if args.condition is not None:
+        import numpy as np
+
+        prob = np.asarray(result.probability(args.condition, args.given), np.float64).ravel()
+        label = f"P({args.condition}{' | ' + args.given if args.given else ''})"
+        mark = None
+        if result.is_grid and len(result.parameters) == 1 and status == EXIT_OK:
+            mark = sweep_threshold(scenario, result, condition=args.condition, given=args.given, level=args.level,
+                                   options=options)
+        condition = {"condition": args.condition, "given": args.given, "label": label, "probability": prob,
+                     "level": args.level, "threshold": mark}
     if args.csv:
         import csv
 
         rows = result.rows()
+        if condition is not None:
+            for row, p in zip(rows, condition["probability"], strict=True):
+                row[condition["label"]] = float(p)
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
@@ -393,15 +490,36 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         data = result.to_dict()
         data["interrupted"] = bool(result.info.get("interrupted", False))
-        if args.param:
-            data["grid"] = result.rows()
+        if condition is not None:
+            data["condition"] = _condition_json(condition, result)
         print_json(data)
         return status
-    print(_batch_text(scenario, result, grid=bool(args.param)))
+    print(_batch_text(scenario, result, grid=result.is_grid, condition=condition))
     return status
 
 
-def _batch_text(scenario: Any, result: Any, *, grid: bool) -> str:
+def _condition_json(condition: dict[str, Any], result: Any) -> dict[str, Any]:
+    import numpy as np
+
+    prob = condition["probability"]
+    out: dict[str, Any] = {"condition": condition["condition"], "given": condition["given"]}
+    if result.is_grid:
+        out["probability"] = prob.tolist()
+        if condition["threshold"] is not None:
+            out["threshold"] = condition["threshold"].to_dict()
+        elif len(result.parameters) == 1:
+            out["threshold"] = None
+    else:
+        seen = prob[np.isfinite(prob)]
+        out["probability"] = float(seen.mean()) if seen.size else float("nan")
+        out["standard_error"] = float(seen.std(ddof=1) / np.sqrt(seen.size)) if seen.size > 1 else 0.0
+        out["draws_defined"] = int(seen.size)
+    return out
+
+
+def _batch_text(scenario: Any, result: Any, *, grid: bool, condition: dict[str, Any] | None = None) -> str:
+    import numpy as np
+
     lines = [scenario.title, ""]
     kind = "grid points" if grid else "draws"
     lines.append(
@@ -412,34 +530,96 @@ def _batch_text(scenario: Any, result: Any, *, grid: bool) -> str:
     if grid:
         names = list(result.parameters)
         likely = result.most_likely_outcome()
-        header = "  ".join(f"{n:>12}" for n in names) + "  outcome"
-        lines.append(header)
+        header = "  ".join(f"{n:>12}" for n in names)
+        if condition is not None:
+            header += f"  {'P':>5}"
+        lines.append(header + "  outcome")
         for b in range(result.draws):
             vals = "  ".join(f"{result.parameters[n][b]:>12.4g}" for n in names)
+            if condition is not None:
+                vals += f"  {condition['probability'][b]:>5.2f}"
             lines.append(f"{vals}  {likely[b]} ({result.outcome_probabilities[b].max():.2f})")
+        if condition is not None:
+            lines.append("")
+            lines.append(f"P = {condition['label']}")
+            mark = condition["threshold"]
+            if mark is not None:
+                lines.append(f"threshold: {mark.parameter} = {mark.value:.4g} (in [{mark.bracket[0]:.4g}, "
+                             f"{mark.bracket[1]:.4g}]), where P crosses {mark.level:g}")
+            elif len(names) == 1 and not result.info.get("interrupted"):
+                lines.append(f"no threshold: P stays on one side of {condition['level']:g} at every grid point")
         lines.append("")
-        lines.append("Facts (probability per grid point, averaged):")
-    else:
-        lines.append("Outcome probabilities (Monte Carlo estimate +/- standard error):")
-        for outcome, stats in result.summary().items():
-            if stats["probability"] < 0.0005:
-                continue
-            lines.append(f"  {stats['probability']:.3f} +/- {stats['standard_error']:.3f}  {outcome}")
-        lines.append("")
-        lines.append("Parameters drawn: " + ", ".join(
-            f"{k} in [{v.min():.3g}, {v.max():.3g}]" for k, v in result.parameters.items()))
-        lines.append("")
-        lines.append("Facts (probability, averaged over draws):")
+        lines.append("Facts (probability at each grid point, in the order above):")
+        for fact, probs in result.facts.items():
+            lines.append(f"  {fact}")
+            lines.append("    " + " ".join(f"{p:.2f}" for p in np.ravel(probs)))
+        return "\n".join(lines)
+    lines.append("Outcome probabilities (Monte Carlo estimate +/- standard error):")
+    for outcome, stats in result.summary().items():
+        if stats["probability"] < 0.0005:
+            continue
+        lines.append(f"  {stats['probability']:.3f} +/- {stats['standard_error']:.3f}  {outcome}")
+    lines.append("")
+    lines.append("Parameters drawn: " + ", ".join(
+        f"{k} in [{v.min():.3g}, {v.max():.3g}]" for k, v in result.parameters.items()))
+    if condition is not None:
+        prob = condition["probability"]
+        seen = prob[np.isfinite(prob)]
+        if seen.size:
+            se = seen.std(ddof=1) / np.sqrt(seen.size) if seen.size > 1 else 0.0
+            where = "" if seen.size == prob.size else f" (over the {seen.size:,} draws where the given can happen)"
+            lines.append("")
+            lines.append(f"{condition['label']} = {seen.mean():.3f} +/- {se:.3f}{where}")
+        else:
+            lines.append("")
+            lines.append(f"{condition['label']}: the given never happens in these draws")
+    lines.append("")
+    lines.append("Facts (probability, averaged over draws):")
     for fact, probs in result.facts.items():
         lines.append(f"  {probs.mean():.3f}  {fact}")
     return "\n".join(lines)
+
+
+@_command("threshold")
+def _cmd_threshold(args: argparse.Namespace) -> int:
+    from negsim.analysis import threshold
+
+    scenario = _load_with_sets(args.scenario, args.set)
+    bracket = None
+    if args.bracket is not None:
+        bracket = _parse_bracket(args.bracket)
+    found = threshold(scenario, args.parameter, bracket, condition=args.condition, given=args.given,
+                      level=args.level, tol=args.tol, options=_solver_options(scenario, args),
+                      progress=_progress(args))
+    if args.json:
+        print_json(found.to_dict())
+        return EXIT_OK
+    print(scenario.title)
+    print()
+    print(f"{found.parameter} = {found.value:.4g}  (in [{found.bracket[0]:.4g}, {found.bracket[1]:.4g}], "
+          f"{found.evaluations} settings solved)")
+    print(f"where P({found.condition}) crosses {found.level:g}: "
+          f"{found.below:.2f} at {found.bracket[0]:.4g}, {found.above:.2f} at {found.bracket[1]:.4g}")
+    if args.set:
+        print("with " + ", ".join(args.set))
+    return EXIT_OK
+
+
+def _parse_bracket(text: str) -> tuple[float, float]:
+    from negsim.errors import ScenarioError
+
+    lo, sep, hi = text.partition(":")
+    try:
+        return float(lo), float(hi)
+    except ValueError:
+        raise ScenarioError(f"--bracket expects lo:hi, got {text!r}") from None
 
 
 @_command("plot")
 def _cmd_plot(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from negsim.analysis import solve_game, sweep
+    from negsim.analysis import solve_game, sweep, sweep_threshold
     from negsim.errors import ScenarioError
     from negsim.plot import save
 
@@ -459,28 +639,21 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         if not args.param or len(args.param) > 2:
             raise ScenarioError("--kind sweep needs one or two --param name=lo:hi:n")
         grid = _grid(args.param)
-        fact = args.fact
+        fact = _fact(scenario, args.fact) if args.fact is not None else None
+        if fact is not None and args.condition is not None:
+            raise ScenarioError("give --fact or --condition, not both")
         if fact is None and args.condition is None:
             if not scenario.negotiation.expectations:
                 raise ScenarioError("the scenario has no [[expect]] facts; give --condition")
             fact = scenario.negotiation.expectations[0].fact
-        result = sweep(scenario, grid, options=options)
+        result = sweep(scenario, grid, options=options, progress=_progress(args))
         mark = None
         if len(grid) == 1:
-            name, values = next(iter(grid.items()))
-            prob = (
-                result.facts[fact] if fact is not None and fact in result.facts
-                else result.probability(args.condition or "true", args.given)
-            )
-            side = np.asarray(prob) >= 0.5
-            if np.any(side != side[0]):
-                from negsim.analysis import threshold
-
-                condition = args.condition
-                if condition is None:
-                    condition = next(e.condition for e in scenario.negotiation.expectations if e.fact == fact)
-                mark = threshold(scenario, name, (float(values[0]), float(values[-1])), condition=condition,
-                                 given=args.given, tol=(values[-1] - values[0]) / 1000, options=options)
+            condition = args.condition
+            if condition is None:
+                condition = next(e.condition for e in scenario.negotiation.expectations if e.fact == fact)
+            mark = sweep_threshold(scenario, result, condition=condition, given=args.given, level=args.level,
+                                   options=options)
         fig = plot_sweep(result, fact=fact if args.condition is None else None, condition=args.condition,
                          given=args.given, threshold=mark)
     elif args.kind == "frontier":
@@ -504,6 +677,32 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         fig = plot_convergence(runs)
     path = save(fig, args.output)
     print(f"wrote {path}")
+    return EXIT_OK
+
+
+@_command("export")
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from negsim.errors import GameError
+    from negsim.games import NormalFormGame
+    from negsim.io import write_efg, write_nfg
+
+    game = _load_game_or_scenario(args.game, args.set)
+    suffix = Path(args.output).suffix.lower()
+    if suffix == ".efg":
+        if isinstance(game, NormalFormGame):
+            raise GameError(f"{args.game} is a normal-form game; write it as .nfg")
+        write_efg(game, args.output)
+    elif suffix == ".nfg":
+        if not isinstance(game, NormalFormGame):
+            from negsim.games import reduced_normal_form
+
+            game = reduced_normal_form(game)
+        write_nfg(game, args.output)
+    else:
+        raise GameError(f"{args.output}: write a .efg (extensive form) or .nfg (normal form) file")
+    print(f"wrote {args.output}")
     return EXIT_OK
 
 
@@ -532,6 +731,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer (at least 1), got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``negsim`` command (all subcommands)."""
     parser = _Parser(
@@ -551,6 +760,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     set_help = "override a parameter (repeatable), e.g. --set us_resolve_prior=0.8"
+    from negsim.solvers.dispatch import methods_for
+
+    tree_method_help = "solver (default: the scenario's, else auto): " + ", ".join(methods_for("extensive"))
+    progress_help = "show a progress bar (default: on a terminal, not when the output is piped)"
     p = sub.add_parser(
         "run",
         help="solve a scenario and tell its equilibrium path",
@@ -563,14 +776,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name (see `negsim list`) or a .toml file")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
-    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
-    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
+    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+                   help="iterations for iterative methods (CFR family)")
     p.add_argument(
         "--json",
         action="store_true",
         help='print JSON: {"scenario", "method", "path", "outcome", "values", "nash_conv", ...}',
     )
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help=progress_help)
 
     p = sub.add_parser(
         "check",
@@ -591,11 +805,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check that every fact fails under its counterfactual parameter values",
     )
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
-    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
-    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
+    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+                   help="iterations for iterative methods (CFR family)")
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     p.add_argument("--box-samples", type=int, default=2048, metavar="N",
                    help="Sobol points in the box of declared ranges (default 2048)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help=progress_help)
 
     p = sub.add_parser(
         "audit",
@@ -613,11 +829,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="audit every bundled scenario")
     p.add_argument("--box-samples", type=int, default=2048, metavar="N",
                    help="Sobol points in the box of declared ranges (default 2048)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help=progress_help)
     p.add_argument("--draws", type=int, default=1000, metavar="N", help="prior draws (default 1000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the box sample and the draws")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
-    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
-    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
+    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+                   help="iterations for iterative methods (CFR family)")
     p.add_argument("--json", action="store_true",
                    help='print JSON: {"scenario", "clean", "findings": [{"kind", "severity", "names", "numbers", '
                         '"message"}], "facts", "box", ...}')
@@ -638,13 +856,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
                    help="random seed for --draws (a non-negative integer; reproducible)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
-    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
-    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
+    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+                   help="iterations for iterative methods (CFR family)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true",
                      help='print JSON: {"draws", "seconds", "outcomes": {outcome: probability}, "parameters"}')
     fmt.add_argument("--csv", action="store_true", help="print one CSV row per setting")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.add_argument("--condition", default=None,
+                   help="also show P(condition) per setting, a condition on the final state; on a one-parameter "
+                        "grid, with its threshold")
+    p.add_argument("--given", default=None, help="with --condition: show P(condition | given)")
+    p.add_argument("--level", type=float, default=0.5, metavar="P",
+                   help="with --condition: the probability whose crossing is the threshold (default 0.5)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help=progress_help)
+
+    p = sub.add_parser(
+        "threshold",
+        help="where a condition's probability crosses a level along one parameter",
+        description=(
+            "Find the value of PARAM at which the equilibrium probability of --condition (given --given) "
+            "crosses --level, by batched bisection over the parameter's declared range (or --bracket). "
+            "Example: negsim threshold istanbul-2025 eu_bite --condition \"ceasefire == 'unconditional'\" "
+            "--given \"russia_aims == 'limited'\""
+        ),
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or a .toml file")
+    p.add_argument("parameter", metavar="PARAM", help="the parameter to vary")
+    p.add_argument("--condition", required=True, help="a condition on the final state, e.g. \"ceasefire == 'none'\"")
+    p.add_argument("--given", default=None, help="use P(condition | given), e.g. one type's choice")
+    p.add_argument("--level", type=float, default=0.5, metavar="P", help="the probability level (default 0.5)")
+    p.add_argument("--bracket", default=None, metavar="LO:HI", help="where to look (default: the declared range)")
+    p.add_argument("--tol", type=float, default=1e-3, metavar="T", help="width of the final bracket (default 0.001)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
+    p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
+    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+                   help="iterations for iterative methods (CFR family)")
+    p.add_argument("--json", action="store_true",
+                   help='print JSON: {"parameter", "value", "bracket", "probability_at_bracket", "condition", "level"}')
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help=progress_help)
 
     p = sub.add_parser(
         "plot",
@@ -659,15 +909,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or a .toml file")
     p.add_argument("--kind", required=True, choices=["tree", "sweep", "frontier", "convergence"], help="the figure")
-    p.add_argument("-o", "--output", metavar="FILE", help="where to write it (.png, .pdf or .svg)")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write it (.png, .pdf or .svg)")
     p.add_argument("--param", action="append", metavar="NAME=LO:HI:N", help="sweep axis (one or two)")
-    p.add_argument("--fact", default=None, help="sweep: the [[expect]] fact to show (default: the first)")
+    p.add_argument("--fact", default=None,
+                   help="sweep: the [[expect]] fact to show, or a unique start of its name (default: the first)")
     p.add_argument("--condition", default=None, help="sweep: a condition on the final state instead of a fact")
     p.add_argument("--given", default=None, help="sweep: show P(condition | given)")
+    p.add_argument("--level", type=float, default=0.5, metavar="P",
+                   help="sweep: the probability whose crossing is marked as the threshold (default 0.5)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help=progress_help)
     p.add_argument("--agents", default=None, metavar="A,B", help="frontier: the two agents (default: the first two)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
-    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
-    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
+    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+                   help="iterations for iterative methods (CFR family)")
 
     p = sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with titles.")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -680,8 +935,22 @@ def build_parser() -> argparse.ArgumentParser:
             "information sets and sequences per player."
         ),
     )
-    p.add_argument("game", metavar="GAME", help="a .efg or .nfg file, or a library game name (see `negsim games`)")
+    p.add_argument("game", metavar="GAME",
+                   help="a .efg or .nfg file, a library game name (see `negsim games`) or a scenario")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a scenario's parameter (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = sub.add_parser(
+        "export",
+        help="write a game or a scenario's game as a Gambit file",
+        description=(
+            "Write a game (a scenario's compiled game, a library game or a game file) as a Gambit .efg file "
+            "(extensive form) or .nfg file (the reduced normal form, for small games)."
+        ),
+    )
+    p.add_argument("game", metavar="SCENARIO", help="a scenario (bundled name or .toml), a library game or a game file")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the file to write (.efg or .nfg)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
 
     from negsim.solvers.dispatch import methods
 
@@ -694,15 +963,17 @@ def build_parser() -> argparse.ArgumentParser:
             "the NashConv of the profile found and the strategy at every information set."
         ),
     )
-    p.add_argument("game", metavar="GAME", help="a .efg or .nfg file, or a library game name (see `negsim games`)")
+    p.add_argument("game", metavar="GAME",
+                   help="a .efg or .nfg file, a library game name (see `negsim games`) or a scenario")
     p.add_argument("--method", "-m", default="auto", metavar="M", help=f"solver to use (default auto). {method_help}")
     p.add_argument(
         "--iterations",
         "-n",
-        type=int,
+        type=_positive_int,
         default=None,
         metavar="N",
-        help="iterations for iterative methods (CFR family; default 1000)",
+        help="iterations for iterative methods (CFR family; default 1000); with auto, picks one (cfr+ on trees, "
+        "fictitious play on normal forms)",
     )
     p.add_argument(
         "--json",
@@ -710,7 +981,8 @@ def build_parser() -> argparse.ArgumentParser:
         help='print JSON: {"method", "values", "nash_conv", "iterations", "seconds", "profile"}',
     )
     p.add_argument("--full", action="store_true", help="print every information set, however many")
-    p.add_argument("--progress", action="store_true", help="show a progress bar for iterative methods")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar for iterative methods (default: on a terminal, not when piped)")
 
     p = sub.add_parser(
         "games",

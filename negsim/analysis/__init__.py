@@ -15,6 +15,7 @@ from negsim.analysis.sweep import (
     monte_carlo,
     solve_settings,
     sweep,
+    sweep_threshold,
     threshold,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "solve_batch",
     "solve_settings",
     "sweep",
+    "sweep_threshold",
     "threshold",
     "Narrative",
     "check",

@@ -358,18 +358,26 @@ def _pct(p: float) -> str:
 
 
 def _why(st: StageReport) -> str:
-    """'why': the mover's expected payoff after each available move."""
-    offered = [m for m in st.moves if np.isfinite(m.value)]
+    """'why': the mover's expected payoff after each available move.
+
+    A move blocked (nearly) everywhere is left out: its value comes from the few cases where it
+    was open and would read as the best choice on offer. A move blocked in some cases is marked.
+    """
+    offered = [m for m in st.moves if np.isfinite(m.value) and m.blocked < 1 - SHOW]
     if len(offered) < 2:
         return ""
+
+    def name(m: MoveShare) -> str:
+        return m.move if m.blocked < SHOW else f"{m.move} (where open; blocked in {m.blocked:.0%})"
+
     typed = [m for m in offered if m.value_by_type]
     if typed and len({k for m in typed for k in m.value_by_type}) > 1:
         parts = []
         for key in sorted({k for m in typed for k in m.value_by_type}):
-            vals = ", ".join(f"{m.move} {m.value_by_type[key]:+.2f}" for m in offered if key in m.value_by_type)
+            vals = ", ".join(f"{name(m)} {m.value_by_type[key]:+.2f}" for m in offered if key in m.value_by_type)
             parts.append(f"{key}: {vals}")
         return f"why: what each move is worth to {st.agent} - " + "; ".join(parts)
-    vals = ", ".join(f"{m.move} {m.value:+.2f}" for m in sorted(offered, key=lambda m: -m.value))
+    vals = ", ".join(f"{name(m)} {m.value:+.2f}" for m in sorted(offered, key=lambda m: -m.value))
     return f"why: what each move is worth to {st.agent} - {vals}"
 
 

@@ -48,6 +48,9 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------- results
+_ZERO = 1e-12  # an outcome this unlikely is reported as not happening (rounding in the reach products)
+
+
 @dataclass(frozen=True)
 class BatchResult:
     """Equilibria of many parameter settings of one negotiation.
@@ -103,11 +106,20 @@ class BatchResult:
             )
         mask = np.asarray(self.compiled.terminal_condition(self.compiled.condition(condition)), bool)
         if given is None:
-            return self.terminal_reach[:, mask].sum(axis=1)
+            return self._shaped(self.terminal_reach[:, mask].sum(axis=1))
         base = np.asarray(self.compiled.terminal_condition(self.compiled.condition(given)), bool)
         joint = self.terminal_reach[:, mask & base].sum(axis=1)
         total = self.terminal_reach[:, base].sum(axis=1)
-        return np.where(total > 0, joint / np.where(total > 0, total, 1.0), np.nan)
+        return self._shaped(np.where(total > 0, joint / np.where(total > 0, total, 1.0), np.nan))
+
+    def _shaped(self, flat: np.ndarray) -> np.ndarray:
+        """A per-setting array in the grid's shape (flat for Monte Carlo or an interrupted grid)."""
+        return flat.reshape(self.shape) if int(np.prod(self.shape)) == flat.size else flat
+
+    @property
+    def is_grid(self) -> bool:
+        """Whether the settings are a grid from :func:`sweep` (not random draws)."""
+        return self.info.get("kind") == "sweep"
 
     @property
     def draws(self) -> int:
@@ -131,8 +143,27 @@ class BatchResult:
         return {self.outcomes[k]: {"probability": float(mean[k]), "standard_error": float(se[k])} for k in order}
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"draws", "seconds", "outcomes": {outcome: probability}, "parameters": {...}, ...}``."""
-        summary = self.summary()
+        """JSON-ready.
+
+        Monte Carlo: ``{"draws", "seconds", "outcomes": {outcome: probability},
+        "standard_errors", "parameters": {name: {"mean", "min", "max"}}, "values", "facts",
+        ...}``, averages over the draws. A grid is not a sample, so it has no draws, averages
+        or standard errors: ``{"points", "shape", "seconds", "parameters": {name: [value per
+        point]}, "grid": [{parameters, "outcomes", "facts", "values", "nash_conv",
+        "certified"} per point], ...}``. Outcomes of probability 0 are left out of both.
+        """
+        if self.is_grid:
+            return {
+                "points": self.draws,
+                "shape": list(self.shape),
+                "seconds": self.seconds,
+                "parameters": {k: [float(x) for x in v] for k, v in self.parameters.items()},
+                "grid": [self._point(b) for b in range(self.draws)],
+                "certified": float(self.certified.mean()),
+                "max_nash_conv": float(self.nash_conv.max(initial=0.0)),
+                "info": self.info,
+            }
+        summary = {k: v for k, v in self.summary().items() if v["probability"] > _ZERO}
         return {
             "draws": self.draws,
             "seconds": self.seconds,
@@ -147,6 +178,18 @@ class BatchResult:
             "certified": float(self.certified.mean()),
             "max_nash_conv": float(self.nash_conv.max(initial=0.0)),
             "info": self.info,
+        }
+
+    def _point(self, b: int) -> dict[str, Any]:
+        probs = self.outcome_probabilities[b]
+        order = np.argsort(-probs, kind="stable")
+        return {
+            **{k: float(v[b]) for k, v in self.parameters.items()},
+            "outcomes": {self.outcomes[k]: float(probs[k]) for k in order if probs[k] > _ZERO},
+            "facts": {k: float(v[b]) for k, v in self.facts.items()},
+            "values": {a: float(self.values[b, i]) for i, a in enumerate(self.agents)},
+            "nash_conv": float(self.nash_conv[b]),
+            "certified": bool(self.certified[b]),
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -183,6 +226,8 @@ class Threshold:
         The condition (``"condition | given"`` for a conditional probability).
     fixed : dict
         Other parameters held fixed while searching.
+    level : float
+        The probability whose crossing is located (1/2 unless chosen otherwise).
     """
 
     parameter: str
@@ -193,6 +238,7 @@ class Threshold:
     evaluations: int
     condition: str = ""
     fixed: dict[str, float] = field(default_factory=dict)
+    level: float = 0.5
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,6 +248,7 @@ class Threshold:
             "probability_at_bracket": [self.below, self.above],
             "evaluations": self.evaluations,
             "condition": self.condition,
+            "level": self.level,
             "fixed": dict(self.fixed),
         }
 
@@ -618,9 +665,10 @@ def threshold(
     tol: float = 1e-3,
     points: int = 9,
     fixed: Mapping[str, float] | None = None,
+    level: float = 0.5,
     **options: Any,
 ) -> Threshold:
-    """Where the equilibrium probability of a condition crosses 1/2 along one parameter.
+    """Where the equilibrium probability of a condition crosses ``level`` along one parameter.
 
     Parameters
     ----------
@@ -641,6 +689,8 @@ def threshold(
         Settings evaluated per bisection step (in one batch).
     fixed : mapping, optional
         Other parameters held at these values.
+    level : float
+        The probability whose crossing is sought, strictly between 0 and 1 (default 1/2).
 
     Returns
     -------
@@ -649,19 +699,20 @@ def threshold(
     Raises
     ------
     ScenarioError
-        If the condition does not change side within the bracket.
+        If the condition does not cross ``level`` within the bracket; the message says
+        whether a wider bracket could help (it cannot beyond the parameter's declared range).
 
     Examples
     --------
-    The tariff rate at which Russia with limited aims accepts the ceasefire, if the US is
-    resolved with probability 0.9:
+    How much the EU's sanctions must cost Russia for Russia with limited aims to accept the
+    unconditional ceasefire:
 
     >>> from negsim.scenarios import load_scenario
-    >>> t = threshold(load_scenario("istanbul-2025"), "secondary_tariff", (0.0, 12.0),
-    ...               condition="ceasefire == '30-day'", given="russia_aims == 'limited'",
-    ...               fixed={"us_resolve_prior": 0.9}, tol=0.01)
-    >>> round(t.value, 1)
-    2.7
+    >>> t = threshold(load_scenario("istanbul-2025"), "eu_bite",
+    ...               condition="ceasefire == 'unconditional'", given="russia_aims == 'limited'",
+    ...               tol=0.05)
+    >>> round(t.value, 1), t.level
+    (0.4, 0.5)
     """
     compiled = _compiled(model)
     neg = compiled.negotiation
@@ -687,6 +738,9 @@ def threshold(
     lo, hi = float(bracket[0]), float(bracket[1])
     if not lo < hi:
         raise ScenarioError(f"the bracket must be increasing, got {bracket}")
+    level = float(level)
+    if not 0.0 < level < 1.0:
+        raise ScenarioError(f"the level must be a probability strictly between 0 and 1, got {level:g}")
     points = max(int(points), 3)
     evaluations = 0
 
@@ -701,14 +755,10 @@ def threshold(
 
     xs = np.linspace(lo, hi, points)
     probs = probabilities(xs)
-    side = probs >= 0.5
+    side = probs >= level
     flips = np.flatnonzero(side[1:] != side[:-1])
     if flips.size == 0:
-        raise ScenarioError(
-            f"P({condition}{' | ' + given if given else ''}) stays {'at or above' if side[0] else 'below'} 1/2 "
-            f"on [{lo:g}, {hi:g}]; "
-            "widen the bracket"
-        )
+        raise ScenarioError(_no_crossing(condition, given, level, parameter, (lo, hi), probs, param.range))
     k = int(flips[0])
     a, b, pa, pb = xs[k], xs[k + 1], probs[k], probs[k + 1]
     while b - a > tol:
@@ -716,13 +766,86 @@ def threshold(
         inner = probabilities(xs)
         all_x = np.concatenate(([a], xs, [b]))
         all_p = np.concatenate(([pa], inner, [pb]))
-        s = all_p >= 0.5
+        s = all_p >= level
         j = int(np.flatnonzero(s[1:] != s[:-1])[0])
         a, b, pa, pb = all_x[j], all_x[j + 1], all_p[j], all_p[j + 1]
     return Threshold(parameter=parameter, value=float(0.5 * (a + b)), bracket=(float(a), float(b)),
                      below=float(pa), above=float(pb), evaluations=evaluations,
-                     condition=condition if given is None else f"{condition} | {given}",
+                     condition=condition if given is None else f"{condition} | {given}", level=level,
                      fixed={k: float(v) for k, v in (fixed or {}).items()})
+
+
+def _no_crossing(condition: str, given: str | None, level: float, parameter: str, bracket: tuple[float, float],
+                 probs: np.ndarray, declared: tuple[float, float] | None) -> str:
+    """Why no threshold was found, and whether a wider bracket could find one."""
+    lo, hi = bracket
+    seen = probs[np.isfinite(probs)]
+    where = "at or above" if seen.size and seen[0] >= level else "below"
+    span = f" (from {seen.min():.2f} to {seen.max():.2f})" if seen.size else " (undefined: the given never happens)"
+    head = f"P({condition}{' | ' + given if given else ''}) stays {where} {level:g} on [{lo:g}, {hi:g}]{span}"
+    if declared is not None and lo <= declared[0] and hi >= declared[1]:
+        return (f"{head}: no threshold of {parameter} within its declared range [{declared[0]:g}, {declared[1]:g}]; "
+                "another condition, --given or --level may cross")
+    if declared is not None:
+        return f"{head}; {parameter}'s declared range is [{declared[0]:g}, {declared[1]:g}]: search it all"
+    return f"{head}; a wider bracket may find one"
+
+
+def sweep_threshold(
+    model: Any,
+    result: BatchResult,
+    *,
+    condition: str,
+    given: str | None = None,
+    level: float = 0.5,
+    resolution: float = 1e-3,
+    **options: Any,
+) -> Threshold | None:
+    """The first threshold inside a one-parameter sweep, located finer than its grid.
+
+    Parameters
+    ----------
+    model : Scenario, Negotiation or CompiledNegotiation
+        The model that was swept (with the same fixed values).
+    result : BatchResult
+        From :func:`sweep` over one parameter.
+    condition, given : str
+        As in :func:`threshold`.
+    level : float
+        The probability whose crossing is sought.
+    resolution : float
+        The threshold's bracket is narrowed to this share of the swept interval.
+    **options
+        Passed to :func:`solve_settings`.
+
+    Returns
+    -------
+    Threshold or None
+        None when the probability stays on one side of ``level`` at every grid point.
+
+    Examples
+    --------
+    >>> from negsim.scenarios import load_scenario
+    >>> scenario = load_scenario("istanbul-2025")
+    >>> result = sweep(scenario, {"eu_bite": [0.0, 0.5, 1.0]})
+    >>> t = sweep_threshold(scenario, result, condition="ceasefire == 'unconditional'",
+    ...                     given="russia_aims == 'limited'", resolution=0.05)
+    >>> round(t.value, 1)
+    0.4
+    """
+    if len(result.parameters) != 1:
+        raise ScenarioError("a sweep threshold needs a sweep over exactly one parameter")
+    name, values = next(iter(result.parameters.items()))
+    prob = result.probability(condition, given)
+    side = prob >= level
+    flips = np.flatnonzero(side[1:] != side[:-1])
+    if flips.size == 0:
+        return None
+    k = int(flips[0])
+    span = float(values.max() - values.min()) or 1.0
+    ends = sorted((float(values[k]), float(values[k + 1])))
+    return threshold(model, name, (ends[0], ends[1]), condition=condition, given=given,
+                     level=level, tol=resolution * span, **options)
 
 
 # ---------------------------------------------------------------------------- derivatives

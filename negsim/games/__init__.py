@@ -1,6 +1,7 @@
 """Game data model: normal-form and extensive-form games, builders, conversions."""
 
 from negsim.games.builder import GameBuilder, Node, game_from_tree
+from negsim.games.convert import reduced_normal_form
 from negsim.games.extensive import (
     CHANCE,
     DECISION,
@@ -25,4 +26,5 @@ __all__ = [
     "NormalFormGame",
     "SequenceForm",
     "game_from_tree",
+    "reduced_normal_form",
 ]

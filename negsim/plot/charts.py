@@ -230,10 +230,10 @@ def _sweep_probability(result: Any, fact: str | None, condition: str | None, giv
         if result.compiled is None:
             raise ScenarioError("this result does not keep its negotiation; give condition= instead of fact=")
         condition = next(e.condition for e in result.compiled.negotiation.expectations if e.fact == fact)
-        return np.asarray(result.probability(condition, given), np.float64), f"{fact} | {given}"
+        return np.asarray(result.probability(condition, given), np.float64).ravel(), f"{fact} | {given}"
     if condition is not None:
         label = f"P({condition} | {given})" if given else f"P({condition})"
-        return np.asarray(result.probability(condition, given), np.float64), label
+        return np.asarray(result.probability(condition, given), np.float64).ravel(), label
     if given is not None:
         raise ScenarioError("given= needs fact= or condition=")
     return None, None
@@ -410,7 +410,12 @@ def _mark_threshold(ax: Axes, threshold: Any, *, vertical: bool) -> None:
 
     value = float(threshold.value)
     lo, hi = (float(b) for b in threshold.bracket)
+    # say which probability crosses which level: a sweep may draw one condition and mark another's threshold
+    level = float(getattr(threshold, "level", 0.5))
+    condition = getattr(threshold, "condition", "")
     text = f"threshold {threshold.parameter} = {value:.3g}"
+    if condition:
+        text += "\n" + _wrap(f"where P({condition}) crosses {level:g}", 44)
     # a black line with a white edge and a boxed label read on any background
     line = {"color": "black", "linestyle": "--", "linewidth": 1.6, "zorder": 3, "label": text,
             "path_effects": [patheffects.withStroke(linewidth=3.2, foreground="white")]}

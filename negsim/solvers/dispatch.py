@@ -18,7 +18,7 @@ from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.normal import NormalFormGame
 from negsim.solvers.solution import Solution
 
-__all__ = ["solve", "methods", "choose_method"]
+__all__ = ["solve", "methods", "methods_for", "choose_method"]
 
 LP_SEQUENCE_LIMIT = 200_000
 """Largest game (sequences of both players) that ``method="auto"`` solves with the LP."""
@@ -144,6 +144,19 @@ def methods() -> dict[str, str]:
     return out
 
 
+def methods_for(form: str) -> dict[str, str]:
+    """The methods that solve games of one form (``"extensive"`` or ``"normal"``), with descriptions.
+
+    Examples
+    --------
+    >>> "spe" in methods_for("extensive"), "pure" in methods_for("extensive")
+    (True, False)
+    """
+    out = {"auto": "pick the strongest method that fits the game"}
+    out.update({name: m.summary for name, m in _METHODS.items() if form in m.forms})
+    return out
+
+
 def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
     """The method ``method="auto"`` uses for ``game``, and why it fits.
 
@@ -248,7 +261,9 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
 
     check(game, key)  # refuse before allocating: the estimate and the limit, not a MemoryError
     if isinstance(game, ExtensiveFormGame) and "extensive" not in entry.forms:
-        raise SolverError(f"method {key!r} works on normal-form games; convert with reduced_normal_form first")
+        raise SolverError(
+            f"method {key!r} works on normal-form games; convert with negsim.games.reduced_normal_form first"
+        )
     if isinstance(game, NormalFormGame) and "normal" not in entry.forms:
         from negsim.games.convert import to_extensive
 
