@@ -118,11 +118,17 @@ print(f"Kalai-Smorodinsky:    Ukraine {ks.utilities[0]:+.2f}, Russia {ks.utiliti
 rho = -np.log([0.7, 0.8])
 weighted = nash_bargaining_convex(points, disagreement, weights=1 / rho)
 print(f"Nash, weighted by patience 1/rho: Ukraine {weighted.utilities[0]:+.2f}, Russia {weighted.utilities[1]:+.2f}")
+rubinstein = {}
 for weeks in (26, 8, 1, 0.1):
     du, dr = np.exp(-rho * weeks / 52)
     point = rubinstein_on_frontier(points, disagreement, du, dr)
+    rubinstein[weeks] = point
     print(f"Rubinstein, offers every {weeks:>4} weeks: Ukraine {point[0]:+.2f}, Russia {point[1]:+.2f}")
 print("As offers come faster, alternating offers approach the patience-weighted Nash solution.")
 
-fig = plot_frontier(points, disagreement=disagreement, agents=("Ukraine", "Russia"))
+# the figure shows the points printed above: the solutions over lotteries of packages (as solved
+# here), the patience-weighted Nash solution and the slowest Rubinstein outcome
+fig = plot_frontier(points, disagreement=disagreement, agents=("Ukraine", "Russia"), lotteries=True,
+                    points={"Nash weighted by patience": weighted.utilities,
+                            "Rubinstein, offers every 26 weeks": rubinstein[26]})
 print("wrote", save(fig, "bargaining_memoranda.png"))

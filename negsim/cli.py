@@ -107,6 +107,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from negsim.solvers.dispatch import choose_method, solve
 
     game = _load_game_or_scenario(args.game)
+    _check_iterations(args)
     method = args.method.strip().lower()
     if method == "auto":
         # a number of iterations asks for an iterative method: auto picks one that fits the game
@@ -283,8 +284,17 @@ def _solver_options(scenario: Any, args: argparse.Namespace) -> dict[str, Any]:
                               f"{', '.join(methods_for('extensive'))}")
         options["method"] = args.method
     if getattr(args, "iterations", None) is not None:
+        _check_iterations(args)
         options["iterations"] = args.iterations
     return options
+
+
+def _check_iterations(args: argparse.Namespace) -> None:
+    """A count below 1 is a range error, whatever the method (before auto picks one)."""
+    from negsim.errors import SolverError
+
+    if getattr(args, "iterations", None) is not None and args.iterations < 1:
+        raise SolverError(f"--iterations must be at least 1, got {args.iterations}")
 
 
 @_command("run")
@@ -731,16 +741,6 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer (at least 1), got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``negsim`` command (all subcommands)."""
     parser = _Parser(
@@ -777,7 +777,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name (see `negsim list`) or a .toml file")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
     p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
-    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
                    help="iterations for iterative methods (CFR family)")
     p.add_argument(
         "--json",
@@ -806,7 +806,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
     p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
-    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
                    help="iterations for iterative methods (CFR family)")
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     p.add_argument("--box-samples", type=int, default=2048, metavar="N",
@@ -834,7 +834,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the box sample and the draws")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
     p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
-    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
                    help="iterations for iterative methods (CFR family)")
     p.add_argument("--json", action="store_true",
                    help='print JSON: {"scenario", "clean", "findings": [{"kind", "severity", "names", "numbers", '
@@ -857,7 +857,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="random seed for --draws (a non-negative integer; reproducible)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
     p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
-    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
                    help="iterations for iterative methods (CFR family)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true",
@@ -890,7 +890,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tol", type=float, default=1e-3, metavar="T", help="width of the final bracket (default 0.001)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
     p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
-    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
                    help="iterations for iterative methods (CFR family)")
     p.add_argument("--json", action="store_true",
                    help='print JSON: {"parameter", "value", "bracket", "probability_at_bracket", "condition", "level"}')
@@ -921,7 +921,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agents", default=None, metavar="A,B", help="frontier: the two agents (default: the first two)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
     p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
-    p.add_argument("--iterations", "-n", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
                    help="iterations for iterative methods (CFR family)")
 
     p = sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with titles.")
@@ -969,7 +969,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--iterations",
         "-n",
-        type=_positive_int,
+        type=int,
         default=None,
         metavar="N",
         help="iterations for iterative methods (CFR family; default 1000); with auto, picks one (cfr+ on trees, "

@@ -36,7 +36,6 @@ def test_plot_sweep_marks_the_threshold(tmp_path, capsys):
     "args",
     [
         ["plot", "istanbul-2025", "--kind", "sweep", "-o", "x.png"],
-        ["plot", "istanbul-2025", "--kind", "tree"],
         ["plot", "istanbul-2025", "--kind", "tree", "-o", "figure.bmp"],
         ["plot", "istanbul-2025", "--kind", "frontier", "--agents", "Ukraine,Nobody", "-o", "x.png"],
         ["plot", "no-such-scenario", "--kind", "tree", "-o", "x.png"],

@@ -117,7 +117,7 @@ def test_threshold_by_bisection_agrees_with_a_fine_grid(scenario):
 
 
 def test_threshold_errors(scenario):
-    with pytest.raises(negsim.ScenarioError, match="widen the bracket"):
+    with pytest.raises(negsim.ScenarioError, match="declared range is"):
         threshold(scenario, "secondary_tariff", (0.0, 1.0), condition="ceasefire == '30-day'")
     with pytest.raises(negsim.ScenarioError):
         threshold(scenario, "secondary_tariff", (0.0, 1.0))

@@ -207,7 +207,8 @@ def plot_convergence(
     ax.set_ylabel("NashConv" + (" / exploitability" if exploitability else ""))
     titles = {getattr(sol.game, "title", "") for _, sol, *_ in series}
     game_title = titles.pop() if len(titles) == 1 else ""
-    ax.set_title(f"Convergence on {game_title}" if game_title else "Convergence to equilibrium")
+    # a long game title would run past the figure's edges: wrap it
+    ax.set_title(_wrap(f"Convergence on {game_title}", 70, 3) if game_title else "Convergence to equilibrium")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8.5)
     return fig
@@ -490,6 +491,8 @@ def plot_frontier(
     disagreement: ArrayLike,
     labels: Sequence[str] | None = None,
     agents: tuple[str, str] = ("Player 1", "Player 2"),
+    lotteries: bool = False,
+    points: Mapping[str, ArrayLike] | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Outcomes of a two-player bargaining problem, their Pareto frontier and the bargaining solutions.
@@ -505,6 +508,14 @@ def plot_frontier(
         there are more than 25 outcomes).
     agents : (str, str)
         Names for the axes.
+    lotteries : bool
+        Solve the bargaining problems over lotteries of outcomes (the convex hull, with
+        :func:`~negsim.solvers.bargaining.nash_bargaining_convex` and
+        :func:`~negsim.solvers.bargaining.kalai_smorodinsky_convex`) instead of over the
+        outcomes themselves, so that the figure shows the points a script using those prints.
+    points : mapping of str to (float, float), optional
+        Further points to mark, each named in the legend (a Rubinstein outcome, a weighted
+        Nash solution).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -543,6 +554,15 @@ def plot_frontier(
         raise SolverError("agents must name the two agents")
 
     efficient, nash, ks, ideal = _bargaining_points(u, d)
+    over = ""
+    if lotteries:
+        from negsim.solvers import bargaining
+
+        convex_nash = bargaining.nash_bargaining_convex(u, d)
+        convex_ks = bargaining.kalai_smorodinsky_convex(u, d)
+        nash = convex_nash.utilities if convex_nash.agreement else None
+        ks, ideal = (convex_ks.utilities, convex_ks.ideal) if convex_ks.agreement else (None, None)
+        over = ", over lotteries"
     fig, ax = target_axes(ax, figsize=(7.2, 6.0))
     ax.scatter(u[:, 0], u[:, 1], s=28, color="#9a9a9a", label="outcomes", zorder=2)
     front = u[efficient]
@@ -555,16 +575,23 @@ def plot_frontier(
                zorder=4)
     if nash is not None:
         ax.scatter([nash[0]], [nash[1]], marker="*", s=420, color="#ff7f0e", edgecolors="black", linewidths=0.6,
-                   label=f"Nash bargaining ({nash[0]:.3g}, {nash[1]:.3g})", zorder=5)
+                   label=f"Nash bargaining{over} ({nash[0]:.3g}, {nash[1]:.3g})", zorder=5)
     if ks is not None:
         ax.plot([d[0], ideal[0]], [d[1], ideal[1]], color="#2ca02c", linestyle="--", linewidth=1.0, zorder=1)
         ax.scatter([ideal[0]], [ideal[1]], marker="+", s=80, color="#2ca02c", zorder=4)
         ax.annotate("ideal point", (ideal[0], ideal[1]), xytext=(6, 4), textcoords="offset points", fontsize=8,
                     color="#2ca02c")
         ax.scatter([ks[0]], [ks[1]], marker="D", s=90, color="#2ca02c", edgecolors="black", linewidths=0.6,
-                   label=f"Kalai–Smorodinsky ({ks[0]:.3g}, {ks[1]:.3g})", zorder=6)
+                   label=f"Kalai–Smorodinsky{over} ({ks[0]:.3g}, {ks[1]:.3g})", zorder=6)
     if nash is None:
         ax.plot([], [], linestyle="", label="no outcome beats disagreement for both")
+    marks = ["^", "v", "P", "h", "s", "p"]
+    for k, (name, point) in enumerate((points or {}).items()):
+        xy = np.asarray(point, np.float64)
+        if xy.shape != (2,) or not np.isfinite(xy).all():
+            raise SolverError(f"point {name!r} must be two finite numbers")
+        ax.scatter([xy[0]], [xy[1]], marker=marks[k % len(marks)], s=80, edgecolors="black", linewidths=0.6,
+                   label=f"{name} ({xy[0]:.3g}, {xy[1]:.3g})", zorder=6)
     if labels is not None:
         which = np.arange(u.shape[0]) if u.shape[0] <= 25 else np.flatnonzero(efficient)
         outward = _outward(u, efficient)
