@@ -404,9 +404,19 @@ def _fact(scenario: Any, text: str) -> str:
     found = [f for f in facts if f.lower().startswith(text.strip().lower())]
     if len(found) == 1:
         return found[0]
-    listing = "; ".join(repr(f) for f in (found or facts)) or "none"
+    # the full names would not fit on one line: list the shortest start of each that --fact accepts
+    listing = "; ".join(repr(_unique_start(f, facts)) for f in (found or facts)) or "none"
     what = f"{len(found)} facts start with {text!r}" if found else f"no fact {text!r}"
-    raise ScenarioError(f"{what}; the facts of {scenario.name} are: {listing}")
+    raise ScenarioError(f"{what}; give one of (a start of) {listing}")
+
+
+def _unique_start(fact: str, facts: list[str]) -> str:
+    words = fact.split(" ")
+    for k in range(min(3, len(words)), len(words) + 1):  # three words at least, to be recognisable
+        start = " ".join(words[:k])
+        if sum(f.lower().startswith(start.lower()) for f in facts) == 1:
+            return start
+    return fact
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -685,6 +695,11 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         iterations = args.iterations or 1000
         runs = {v: cfr(compiled.game, variant=v, iterations=iterations) for v in ("cfr", "cfr+", "lcfr", "dcfr")}
         fig = plot_convergence(runs)
+    if args.set:
+        # a figure drawn with --set values must say so, or it reads as the scenario's defaults
+        ax = fig.axes[0]
+        settings = ", ".join(f"{k} = {v:g}" for k, v in _parse_sets(args.set).items())
+        ax.set_title(f"{ax.get_title()}\n(with {settings})".lstrip("\n"), fontsize=ax.title.get_fontsize())
     path = save(fig, args.output)
     print(f"wrote {path}")
     return EXIT_OK
