@@ -278,8 +278,11 @@ def test_help_lists_the_methods(command, capsys):
 # ---------------------------------------------------------------------------- figures
 def _clipped(fig) -> bool:
     """Whether anything drawn (titles, legends, tick labels) runs past the figure's edges."""
-    fig.canvas.draw()
-    tight = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, drawn artists only
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    tight = fig.get_tightbbox(canvas.get_renderer())  # inches, drawn artists only
     width, height = fig.get_size_inches()
     slack = 0.02
     return tight.x0 < -slack or tight.y0 < -slack or tight.x1 > width + slack or tight.y1 > height + slack
