@@ -38,7 +38,7 @@ __all__ = ["CompiledNegotiation", "compile_negotiation", "SKIPPED", "Variable"]
 
 PROBABILITY_TOLERANCE = 1e-9
 
-Parameters = Mapping[str, Any] | None
+ParameterValues = Mapping[str, Any] | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,22 +139,22 @@ class CompiledNegotiation:
         return self.tree.num_terminals
 
     # ------------------------------------------------------------------ parameters
-    def parameter_env(self, parameters: Parameters = None) -> tuple[dict[str, Any], int | None]:
+    def parameter_env(self, parameters: ParameterValues = None) -> tuple[dict[str, Any], int | None]:
         """Parameter values for expressions, with defaults filled in, and the batch size."""
         return _parameter_env(self.negotiation, parameters)
 
-    def payoff_term_values(self, parameters: Parameters = None) -> dict[str, dict[str, np.ndarray]]:
+    def payoff_term_values(self, parameters: ParameterValues = None) -> dict[str, dict[str, np.ndarray]]:
         """Each agent's payoff terms at every terminal: ``{agent: {term: [T] or [B, T]}}``.
 
         Waived soft preconditions appear as terms named ``"waived: <condition>"``.
         """
         return _payoff_term_values(self.validated, self.tree, parameters)
 
-    def payoffs(self, parameters: Parameters = None) -> np.ndarray:
+    def payoffs(self, parameters: ParameterValues = None) -> np.ndarray:
         """Terminal payoffs ``[T, n]`` (or ``[B, T, n]`` for arrays of parameters)."""
         return _payoffs(self.validated, self.tree, parameters)
 
-    def chance_probabilities(self, parameters: Parameters = None) -> np.ndarray:
+    def chance_probabilities(self, parameters: ParameterValues = None) -> np.ndarray:
         """Edge probabilities ``[N]`` (or ``[B, N]``) for the given parameters.
 
         Raises
@@ -165,7 +165,7 @@ class CompiledNegotiation:
         """
         return _chance_probabilities(self.validated, self.tree, parameters)
 
-    def game_for(self, parameters: Parameters = None) -> ExtensiveFormGame:
+    def game_for(self, parameters: ParameterValues = None) -> ExtensiveFormGame:
         """The game with the given parameter values (arrays give a batch); the tree is reused.
 
         Examples
@@ -178,7 +178,7 @@ class CompiledNegotiation:
         """
         return self.game.with_batch(payoffs=self.payoffs(parameters), chance_prob=self.chance_probabilities(parameters))
 
-    def payoffs_at(self, states: Mapping[str, Any], parameters: Parameters = None) -> np.ndarray:
+    def payoffs_at(self, states: Mapping[str, Any], parameters: ParameterValues = None) -> np.ndarray:
         """Each agent's payoff at final states you describe: ``[K, n]`` (or ``[B, K, n]``).
 
         Useful for bargaining over outcomes the protocol does not reach (packages of
@@ -230,7 +230,7 @@ class CompiledNegotiation:
         """Parse a condition over the final state (issues, stage choices, chance outcomes, parameters)."""
         return self.validated.condition(text, where)
 
-    def terminal_condition(self, expression: Expression, parameters: Parameters = None) -> np.ndarray:
+    def terminal_condition(self, expression: Expression, parameters: ParameterValues = None) -> np.ndarray:
         """A condition evaluated at every terminal: ``bool[T]`` (or ``[B, T]``)."""
         env, batch = self.parameter_env(parameters)
         env.update(_state_env(self.validated, self.tree))
@@ -244,7 +244,7 @@ class CompiledNegotiation:
 
 
 # ---------------------------------------------------------------------------- compile
-def compile_negotiation(negotiation: Negotiation, parameters: Parameters = None) -> CompiledNegotiation:
+def compile_negotiation(negotiation: Negotiation, parameters: ParameterValues = None) -> CompiledNegotiation:
     """Compile a negotiation into an extensive-form game.
 
     Parameters
@@ -282,7 +282,9 @@ def compile_negotiation(negotiation: Negotiation, parameters: Parameters = None)
     return CompiledNegotiation(negotiation=negotiation, validated=validated, tree=tree, game=game)
 
 
-def _build_game(validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: Parameters) -> ExtensiveFormGame:
+def _build_game(
+    validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: ParameterValues
+) -> ExtensiveFormGame:
     neg = validated.negotiation
     return ExtensiveFormGame(
         neg.agent_names,
@@ -301,7 +303,7 @@ def _build_game(validated: ValidatedNegotiation, tree: EnumeratedTree, parameter
 
 
 # ---------------------------------------------------------------------------- evaluation
-def _parameter_env(negotiation: Negotiation, parameters: Parameters) -> tuple[dict[str, Any], int | None]:
+def _parameter_env(negotiation: Negotiation, parameters: ParameterValues) -> tuple[dict[str, Any], int | None]:
     values: dict[str, Any] = negotiation.parameter_values()
     batch = None
     for name, value in (parameters or {}).items():
@@ -327,7 +329,7 @@ def _state_env(validated: ValidatedNegotiation, tree: EnumeratedTree) -> dict[st
 
 
 def _payoff_term_values(
-    validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: Parameters
+    validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: ParameterValues
 ) -> dict[str, dict[str, np.ndarray]]:
     env, batch = _parameter_env(validated.negotiation, parameters)
     env.update(_state_env(validated, tree))
@@ -347,7 +349,7 @@ def _payoff_term_values(
     return out
 
 
-def _payoffs(validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: Parameters) -> np.ndarray:
+def _payoffs(validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: ParameterValues) -> np.ndarray:
     terms = _payoff_term_values(validated, tree, parameters)
     agents = validated.negotiation.agents
     columns = []
@@ -367,7 +369,9 @@ def _payoffs(validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: 
     return out
 
 
-def _chance_probabilities(validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: Parameters) -> np.ndarray:
+def _chance_probabilities(
+    validated: ValidatedNegotiation, tree: EnumeratedTree, parameters: ParameterValues
+) -> np.ndarray:
     env, batch = _parameter_env(validated.negotiation, parameters)
     lead = () if batch is None else (batch,)
     edges = tree.edge_outcome

@@ -187,7 +187,7 @@ def _add_to_text(text: str, item: tuple[str, str]) -> str:
     return f"{text}, {item[0]}={item[1]}" if text else f"{item[0]}={item[1]}"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     """A node in the queue: where it is in the protocol and what led there."""
 

@@ -133,10 +133,12 @@ class ValidatedNegotiation:
 
     @property
     def var_names(self) -> tuple[str, ...]:
+        """The variables' names, in the order of state codes."""
         return tuple(self.variables)
 
     @property
     def agent_index(self) -> dict[str, int]:
+        """Each agent's index (its player number in the game)."""
         return {a.name: i for i, a in enumerate(self.negotiation.agents)}
 
     def condition(self, text: str, where: str = "condition") -> Expression:
