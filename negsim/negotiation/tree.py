@@ -38,6 +38,8 @@ from negsim.negotiation.validation import ValidatedNegotiation
 
 __all__ = ["EnumeratedTree", "enumerate_tree"]
 
+_MISSING = object()
+
 OFFERED = "\x00offered:"
 """Marks what a mover remembers about the moves it was offered (never shown in labels)."""
 
@@ -144,18 +146,18 @@ class _Histories:
     """A trie of observation histories: each history is an integer, 0 the empty one."""
 
     def __init__(self) -> None:
-        self.ids: dict[tuple[int, tuple[str, str]], int] = {}
+        self._ids: dict[tuple[int, tuple[str, str]], int] = {}
         self._parent: list[int] = [-1]
         self._item: list[tuple[str, str]] = [("", "")]
         self._items: dict[int, ObservedHistory] = {0: ()}
         self._texts: dict[int, str] = {0: ""}
 
     def extend(self, history: int, item: tuple[str, str]) -> int:
+        """The history ``history`` followed by ``item`` (created on first use)."""
         key = (history, item)
-        found = self.ids.get(key)
+        found = self._ids.get(key)
         if found is None:
-            found = len(self._parent)
-            self.ids[key] = found
+            found = self._ids[key] = len(self._parent)
             self._parent.append(history)
             self._item.append(item)
         return found
@@ -218,9 +220,9 @@ class _Enumerator:
         self.softs_of: dict[tuple[int, tuple[str, str]], list[tuple[int, Expression]]] = {}
         for k, soft in enumerate(validated.softs):
             self.softs_of.setdefault((soft.agent, soft.move_key), []).append((k, soft.condition))
-        self._holds_cache: dict[tuple[int, tuple[int, ...]], bool] = {}
-        self._effect_cache: dict[tuple[int, tuple[int, ...]], int] = {}
-        self._next_cache: dict[tuple[int, tuple[int, ...]], tuple[int, list[Move], list, list[str]]] = {}
+        # conditions and effects read few variables: their values are cached by those
+        self._reads: dict[int, tuple[int, ...]] = {}
+        self._values: dict[tuple[int, tuple[int, ...]], Any] = {}
         # per node
         self.parent, self.kind, self.player, self.step_of = [-1], [], [], []
         self.labels: list[str] = [""]
@@ -278,10 +280,6 @@ class _Enumerator:
 
     def _next_step(self, pos: int, state: tuple[int, ...]) -> tuple[int, list[Move], list, list[str]]:
         """The step a node at ``pos`` starts (-1: none left), its moves, and what was blocked or skipped."""
-        cache_key = (pos, state)
-        found = self._next_cache.get(cache_key)
-        if found is not None:
-            return found
         why: list[tuple[str, str]] = []
         notes: list[str] = []
         result = (-1, [], why, notes)
@@ -301,7 +299,6 @@ class _Enumerator:
             else:
                 result = (pos, [], why, notes)
             break
-        self._next_cache[cache_key] = result
         return result
 
     def _available(self, stage: Stage, state: tuple[int, ...]) -> tuple[list[Move], list[tuple[str, str]]]:
@@ -331,6 +328,7 @@ class _Enumerator:
         # the mover also remembers which moves it was offered (availability may depend on
         # things it did not see; remembering keeps its recall perfect)
         offered = (OFFERED + stage.name, "|".join(names))
+        extend = self.histories.extend
         children = []
         for move in moves:
             key = (stage.name, move.name)
@@ -348,8 +346,8 @@ class _Enumerator:
                 waived = tuple(waived)
             observed = list(item.observed)
             for i in observers:
-                observed[i] = self._extend(observed[i], key)
-            observed[a] = self._extend(observed[a], offered)
+                observed[i] = extend(observed[i], key)
+            observed[a] = extend(observed[a], offered)
             next_pos = len(self.v.steps) if move.end else step_index + 1
             children.append((_Pending(-1, next_pos, tuple(state), tuple(observed), waived), move.name, (-1, -1)))
         return children
@@ -361,46 +359,45 @@ class _Enumerator:
         self.player.append(-1)
         self.keys.append(("chance", step_index))
         var = self.var_index[event.name]
+        extend = self.histories.extend
         children = []
         for o, outcome in enumerate(event.outcomes):
             state = list(item.state)
             state[var] = o + 1
             observed = list(item.observed)
             for i in observers:
-                observed[i] = self._extend(observed[i], (event.name, outcome))
+                observed[i] = extend(observed[i], (event.name, outcome))
             child = _Pending(-1, step_index + 1, tuple(state), tuple(observed), item.waived)
             children.append((child, outcome, (step_index, o)))
         return children
 
-    def _extend(self, history: int, item: tuple[str, str]) -> int:
-        found = self.histories.ids.get((history, item))
-        return self.histories.extend(history, item) if found is None else found
-
     # ------------------------------------------------------------------ expressions
-    def _env(self, expr: Expression, state: tuple[int, ...]) -> dict[str, np.ndarray]:
-        return {n: self.variables[n].env_values(np.asarray(state[self.var_index[n]])) for n in expr.names}
+    def _value(self, expr: Expression, state: tuple[int, ...]) -> Any:
+        """An expression's value in a state, cached by the codes of the variables it reads."""
+        indices = self._reads.get(id(expr))
+        if indices is None:
+            indices = self._reads[id(expr)] = tuple(self.var_index[n] for n in expr.names)
+        key = (id(expr), tuple([state[i] for i in indices]))
+        found = self._values.get(key, _MISSING)
+        if found is _MISSING:
+            env = {}
+            for i in indices:
+                var = self.variables[self.var_names[i]]
+                env[var.name] = var.env_values(np.asarray(state[i]))
+            found = self._values[key] = expr.evaluate(env)
+        return found
 
     def _holds(self, expr: Expression, state: tuple[int, ...]) -> bool:
-        key = (id(expr), state)
-        found = self._holds_cache.get(key)
-        if found is None:
-            found = bool(expr.evaluate(self._env(expr, state)))
-            self._holds_cache[key] = found
-        return found
+        return bool(self._value(expr, state))
 
     def _effect_code(self, idx: int, effect: int | Expression, state: tuple[int, ...], stage: Stage, move: Move) -> int:
         if isinstance(effect, int):
             return effect
-        key = (id(effect), state)
-        found = self._effect_cache.get(key)
-        if found is None:
-            found = self._evaluate_effect(idx, effect, state, stage, move)
-            self._effect_cache[key] = found
-        return found
+        return self._evaluate_effect(idx, effect, state, stage, move)
 
     def _evaluate_effect(self, idx: int, effect: Expression, state: tuple[int, ...], stage: Stage, move: Move) -> int:
         var = self.variables[self.var_names[idx]]
-        value = float(effect.evaluate(self._env(effect, state)))
+        value = float(self._value(effect, state))
         if var.kind == "boolean":
             return int(bool(value))
         for i, v in enumerate(var.values):
