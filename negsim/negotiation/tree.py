@@ -11,8 +11,9 @@ stops with a clear error as soon as the tree would exceed the negotiation's
 
 What each agent has observed is kept as a node of a shared trie of observation
 histories, one integer per agent: extending a history and comparing two histories cost
-one dictionary look-up, whatever the depth. Conditions and effects depend only on the
-state, so their values are cached per state.
+one dictionary look-up, whatever the depth. A condition or effect reads a few variables
+of the state, so its value is cached by the codes of those variables (the whole state
+records every choice on the path and is nearly unique per node).
 
 The result, :class:`EnumeratedTree`, is plain data in the layout of
 :class:`~negsim.games.ExtensiveFormGame` (nodes breadth-first, per-node arrays) plus what
