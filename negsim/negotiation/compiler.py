@@ -172,7 +172,7 @@ class CompiledNegotiation:
         --------
         >>> from negsim.scenarios import load_scenario
         >>> compiled = load_scenario("istanbul-2025").compile()
-        >>> batch = compiled.game_for({"secondary_tariff": [1.0, 2.0, 5.0]})
+        >>> batch = compiled.game_for({"tariff_rate": [1.0, 2.0, 5.0]})
         >>> batch.batch_size
         3
         """
@@ -197,8 +197,9 @@ class CompiledNegotiation:
         --------
         >>> from negsim.scenarios import load_scenario
         >>> compiled = load_scenario("istanbul-2025").compile()
-        >>> compiled.payoffs_at({"ceasefire": ["none", "30-day"], "russia_aims": ["limited", "limited"]})[:, 1]
-        array([2. , 0.5])
+        >>> compiled.payoffs_at({"ceasefire": ["none", "unconditional"], "truce_from": [0, 1],
+        ...                      "russia_aims": ["limited", "limited"]})[:, 1]
+        array([3. , 0.5])
         """
         sizes = {len(v) for v in states.values()}
         if len(sizes) > 1:
