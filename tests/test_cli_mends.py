@@ -321,3 +321,26 @@ def test_bargaining_example_figure_shows_the_printed_points(tmp_path, capsys, mo
     for prefix in ("Nash bargaining:", "Kalai-Smorodinsky:", "Nash, weighted", "Rubinstein, offers every   26"):
         u, r = point(prefix)
         assert f"({u:.3g}, {r:.3g})" in legend, (prefix, legend)
+
+
+def test_heat_map_tick_labels_do_not_overlap(tmp_path, capsys, monkeypatch):
+    import negsim.plot
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    drawn = []
+    real = negsim.plot.save
+    monkeypatch.setattr(negsim.plot, "save", lambda fig, path: drawn.append(fig) or real(fig, path))
+    status, _, _ = _run(capsys, "plot", "istanbul-2025", "--kind", "sweep", "--param", "eu_bite=0:2:21",
+                        "--param", "us_resolve_prior=0:1:11", "--set", "us_process_value=0", "-o",
+                        str(tmp_path / "map.png"))
+    assert status == 0
+    fig = drawn[0]
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    assert not _clipped(fig) and "us_process_value = 0" in ax.get_title()
+    for axis in (ax.xaxis, ax.yaxis):
+        boxes = [t.get_window_extent(renderer) for t in axis.get_ticklabels() if t.get_text()]
+        boxes = [b for b in boxes if ax.bbox.x0 - 5 <= b.x0 and b.x1 <= ax.bbox.x1 + 5 or axis is ax.yaxis]
+        assert all(not a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
