@@ -324,8 +324,9 @@ def test_bargaining_example_figure_shows_the_printed_points(tmp_path, capsys, mo
 
 
 def test_heat_map_tick_labels_do_not_overlap(tmp_path, capsys, monkeypatch):
-    import negsim.plot
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import negsim.plot
 
     drawn = []
     real = negsim.plot.save

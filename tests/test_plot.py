@@ -259,7 +259,7 @@ def test_sweep_of_a_conditional_probability(line_sweep):
     condition, given = "ceasefire == '30-day'", "russia_aims == 'limited'"
     ax = plot_sweep(line_sweep, condition=condition, given=given).axes[0]
     line = next(line for line in ax.get_lines() if line.get_label().startswith("P("))
-    np.testing.assert_allclose(line.get_ydata(), line_sweep.probability(condition, given))
+    np.testing.assert_allclose(line.get_ydata(), np.ravel(line_sweep.probability(condition, given)))
     ax = plot_sweep(line_sweep, fact=REJECT, given=given).axes[0]
     assert f"{REJECT} | {given}" in ax.get_title()
     no_fact = plot_sweep(line_sweep).axes[0]
