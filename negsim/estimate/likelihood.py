@@ -80,9 +80,19 @@ def _cdf_parts(link: str, x: np.ndarray) -> tuple[np.ndarray, ...]:
     probability underflows.
     """
     if link == "probit":
-        log_pdf = -0.5 * x * x - _LOG_2PI_HALF
-        lp, lq = log_ndtr(x), log_ndtr(-x)
-        return ndtr(x), lp, lq, np.exp(log_pdf), np.exp(log_pdf - lp), np.exp(log_pdf - lq)
+        pdf = np.exp(-0.5 * x * x - _LOG_2PI_HALF)
+        p, q = ndtr(x), ndtr(-x)
+        # plain logs and ratios where both tails are well inside floating point (the common
+        # case, and much cheaper); scipy's log_ndtr only in the far tails
+        far = np.abs(x) > 5.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lp, lq, h0, h1 = np.log(p), np.log(q), pdf / p, pdf / q
+        if far.any():
+            xf = x[far]
+            log_pdf = -0.5 * xf * xf - _LOG_2PI_HALF
+            lp[far], lq[far] = log_ndtr(xf), log_ndtr(-xf)
+            h0[far], h1[far] = np.exp(log_pdf - lp[far]), np.exp(log_pdf - lq[far])
+        return p, lp, lq, pdf, h0, h1
     p = expit(x)
     q = expit(-x)
     # log expit(x) = -log(1 + exp(-x)), written to stay finite for large |x|

@@ -114,9 +114,11 @@ class StrategicModel(GenericLikelihoodModel):
         self.outcome_labels = list(outcome_labels or [str(t) for t in range(likelihood.num_terminals)])
         starts = list(design.blocks) + [design.exog.shape[1]]
         self._column_cell = np.repeat(np.arange(len(design.blocks)), np.diff(starts))
-        endog = np.argmax(self.observed, axis=1).astype(float)
-        super().__init__(endog, design.exog)
-        self.exog_names[:] = list(design.names)
+        import pandas as pd
+
+        # pandas in, so that statsmodels names the parameters in its results
+        endog = pd.Series(np.argmax(self.observed, axis=1).astype(float), name="terminal")
+        super().__init__(endog, pd.DataFrame(design.exog, columns=list(design.names)))
 
     def initialize(self) -> None:
         k = self.exog.shape[1]
@@ -151,6 +153,17 @@ class StrategicModel(GenericLikelihoodModel):
 
     def _obs_batch(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         params = np.atleast_2d(np.asarray(params, dtype=float))
+        # optimizers ask for the value and the score at the same point one after the other:
+        # one evaluation gives both
+        key = params.tobytes()
+        cached = self.__dict__.get("_last_eval")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        out = self._evaluate(params)
+        self.__dict__["_last_eval"] = (key, out)
+        return out
+
+    def _evaluate(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         r, n = params.shape[0], self.exog.shape[0]
         u = self.utilities(params).reshape(r * n, -1)
         observed = np.broadcast_to(self.observed, (r,) + self.observed.shape).reshape(r * n, -1)
@@ -172,33 +185,64 @@ class StrategicModel(GenericLikelihoodModel):
         return self._obs_batch(params)[1][0].sum(axis=0)
 
     def hessian(self, params: np.ndarray) -> np.ndarray:
-        """Central differences of the analytic score, all 2K steps as one batch."""
+        """The Hessian of the log-likelihood, from the Hessians of each observation in its utilities."""
         params = np.asarray(params, dtype=float)
-        k = params.size
-        h = 1e-5 * np.maximum(1.0, np.abs(params))
-        steps = np.concatenate([params + np.diag(h), params - np.diag(h)])
-        _, grads = self.loglike_batch(steps)
-        hess = (grads[:k] - grads[k:]) / (2.0 * h[:, None])
-        return 0.5 * (hess + hess.T)
+        key = params.tobytes()
+        cached = self.__dict__.get("_last_hessian")
+        if cached is not None and cached[0] == key:
+            return cached[1].copy()
+        hess = self.hessian_batch(params[None])[0]
+        self.__dict__["_last_hessian"] = (key, hess)
+        return hess.copy()
 
-    def fit(self, start_params=None, method: str = "bfgs", maxiter: int = 500, disp: bool = False, **kwargs):
+    def hessian_batch(self, params: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Hessians ``[R, K, K]`` for parameter vectors ``[R, K]`` (and observation weights ``[R, N]``).
+
+        Each observation's log-likelihood depends on the parameters only through its C
+        utilities, so its Hessian is ``X_i' H_i X_i`` with ``H_i`` the ``C x C`` Hessian in the
+        utilities: central differences of the analytic adjoint in 2C steps, all as one
+        batch (2C evaluations instead of 2K).
+        """
+        params = np.atleast_2d(np.asarray(params, dtype=float))
+        r, n = params.shape[0], self.exog.shape[0]
+        u = self.utilities(params).reshape(r * n, -1)
+        c = u.shape[1]
+        h = 1e-5 * np.maximum(1.0, np.abs(u))  # (M, C)
+        steps = np.concatenate([u[None] + h[None] * np.eye(c)[:, None, :], u[None] - h[None] * np.eye(c)[:, None, :]])
+        observed = np.broadcast_to(self.observed, (2 * c * r,) + self.observed.shape).reshape(2 * c * r * n, -1)
+        _, adj = self.likelihood.loglike_and_adjoint(steps.reshape(-1, c), observed)
+        adj = adj.reshape(2, c, r * n, c)
+        hu = (adj[0] - adj[1]) / (2.0 * h.T[:, :, None])  # (C, M, C): d adj_l / d u_j
+        hu = 0.5 * (hu + np.swapaxes(hu, 0, 2))
+        hu = np.moveaxis(hu, 1, 0).reshape(r, n, c, c)
+        if weights is not None:
+            hu = hu * weights[:, :, None, None]
+        cell = self._column_cell
+        blocks = hu[:, :, cell][:, :, :, cell]  # (R, N, K, K)
+        return np.einsum("ik,rikl,il->rkl", self.exog, blocks, self.exog)
+
+    def fit(self, start_params=None, method: str = "minimize", maxiter: int = 500, disp: bool = False, **kwargs):
         """Maximize the likelihood; see statsmodels ``GenericLikelihoodModel.fit``.
+
+        The default is scipy's trust-region Newton method (``min_method="trust-exact"``) with
+        the analytic score and the Hessian of :meth:`hessian`, started at 0.
 
         Returns
         -------
         StrategicResults
         """
-        from negsim.estimate.results import StrategicResults
+        from negsim.estimate.results import StrategicResults, StrategicResultsWrapper
 
         if start_params is None:
             start_params = np.zeros(self.exog.shape[1])
-        kwargs.setdefault("gtol", 1e-8)
+        if method == "minimize":
+            kwargs.setdefault("min_method", "trust-exact")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # numpy's in the optimizer's trial steps
             fitted = super().fit(start_params=start_params, method=method, maxiter=maxiter, disp=disp, **kwargs)
         results = StrategicResults(self, fitted)
         results.check()
-        return results
+        return StrategicResultsWrapper(results)
 
     def predict(self, params: np.ndarray, exog: np.ndarray | None = None, *args, **kwargs) -> np.ndarray:
         """Outcome probabilities ``[N, T]`` at ``params`` for the design ``exog`` (default: the data)."""

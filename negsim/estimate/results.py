@@ -25,9 +25,10 @@ from negsim.estimate.formulas import require_extra
 
 require_extra()
 
-from statsmodels.base.model import GenericLikelihoodModelResults  # noqa: E402
+import statsmodels.base.wrapper as wrap  # noqa: E402
+from statsmodels.base.model import GenericLikelihoodModelResults, LikelihoodResultsWrapper  # noqa: E402
 
-__all__ = ["StrategicResults"]
+__all__ = ["StrategicResults", "StrategicResultsWrapper"]
 
 
 class StrategicResults(GenericLikelihoodModelResults):
@@ -149,3 +150,13 @@ class StrategicResults(GenericLikelihoodModelResults):
             res = minimize(negll, start[free], jac=True, method="BFGS")
             out.append(-res.fun)
         return np.array(out)
+
+
+class StrategicResultsWrapper(LikelihoodResultsWrapper):
+    """statsmodels' wrapper: parameters, standard errors and statistics as named pandas objects."""
+
+    _attrs = {**LikelihoodResultsWrapper._attrs, "bootstrap_bse": "columns"}
+    _wrap_attrs = wrap.union_dicts(LikelihoodResultsWrapper._wrap_attrs, _attrs)
+
+
+wrap.populate_wrapper(StrategicResultsWrapper, StrategicResults)
