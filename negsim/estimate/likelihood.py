@@ -228,8 +228,7 @@ class TreeLikelihood:
         P = np.ones((self.num_nodes, m))
         saved = []
         for groups in reversed(self._groups):
-            for grp in groups:
-                saved.append(self._forward_group(grp, V, Q, P, logP))
+            saved.append([self._forward_group(grp, V, Q, P, logP) for grp in groups])
         return {"V": V, "Q": Q, "P": P, "logP": logP, "saved": saved[::-1]}
 
     def _forward_group(self, grp: _Group, V, Q, P, logP):
@@ -316,10 +315,9 @@ class TreeLikelihood:
         V, Q, P = fw["V"], fw["Q"], fw["P"]
         adjV = np.zeros_like(V)
         adjQ = np.zeros_like(Q) if Q is not None else None
-        saved = iter(fw["saved"])
-        for groups in self._groups:
-            for grp in groups:
-                self._backward_group(grp, next(saved), V, Q, P, W, adjV, adjQ)
+        for groups, saved in zip(self._groups, fw["saved"], strict=True):
+            for grp, kept in zip(groups, saved, strict=True):
+                self._backward_group(grp, kept, V, Q, P, W, adjV, adjQ)
         return adjV
 
     def _backward_group(self, grp: _Group, saved, V, Q, P, W, adjV, adjQ) -> None:
