@@ -12,9 +12,11 @@ from negsim.estimate.model import StrategicModel
 def simulate_model(game, cells, truth_blocks, n, rng, *, link, error) -> tuple[StrategicModel, np.ndarray]:
     """A model with covariates ``[1, x]`` per cell (or ``[1]``), outcomes drawn at the truth.
 
-    ``truth_blocks`` holds one coefficient vector per cell; returns the model and the true
-    parameter vector.
+    ``truth_blocks`` holds one coefficient vector per cell, or None to fix the cell's
+    utility at 0; returns the model and the true parameter vector.
     """
+    cells = [c for c, b in zip(cells, truth_blocks, strict=True) if b is not None]
+    truth_blocks = [b for b in truth_blocks if b is not None]
     lik = TreeLikelihood(game, cells, link=link, error=error)
     cols, names, blocks, utils = [], [], [], []
     for c, beta in enumerate(truth_blocks):

@@ -44,7 +44,9 @@ def test_adjoint_matches_finite_differences(tree, link, error):
     for j in range(len(cells)):
         step = np.zeros_like(u)
         step[:, j] = eps
-        num = (lik.loglike_and_adjoint(u + step, observed)[0] - lik.loglike_and_adjoint(u - step, observed)[0]) / (2 * eps)
+        num = (lik.loglike_and_adjoint(u + step, observed)[0] - lik.loglike_and_adjoint(u - step, observed)[0]) / (
+            2 * eps
+        )
         np.testing.assert_allclose(adj[:, j], num, atol=1e-6)
     probs = lik.outcome_probabilities(u.T[None])[0]
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
@@ -87,9 +89,12 @@ def test_chance_tree_by_enumeration():
     v = [q[k] * full[2 * k, 0] + (1 - q[k]) * full[2 * k + 1, 0] for k in range(3)]
     p_left = choose(0.3 * v[0] + 0.7 * v[1], v[2])
     expected = [
-        p_left * 0.3 * q[0], p_left * 0.3 * (1 - q[0]),
-        p_left * 0.7 * q[1], p_left * 0.7 * (1 - q[1]),
-        (1 - p_left) * q[2], (1 - p_left) * (1 - q[2]),
+        p_left * 0.3 * q[0],
+        p_left * 0.3 * (1 - q[0]),
+        p_left * 0.7 * q[1],
+        p_left * 0.7 * (1 - q[1]),
+        (1 - p_left) * q[2],
+        (1 - p_left) * (1 - q[2]),
     ]
     got = lik.outcome_probabilities(u[:, None][None])[0, 0]
     np.testing.assert_allclose(got[order], expected, rtol=1e-12)

@@ -23,7 +23,9 @@ from negsim.errors import NegsimWarning
 __all__ = ["bootstrap_fits", "newton_batch"]
 
 
-def bootstrap_fits(model: Any, params: np.ndarray, replicates: int, *, seed: int | None = 0, chunk: int = 250) -> np.ndarray:
+def bootstrap_fits(
+    model: Any, params: np.ndarray, replicates: int, *, seed: int | None = 0, chunk: int = 250
+) -> np.ndarray:
     """Fit ``replicates`` bootstrap samples of ``model``, started at ``params``.
 
     Parameters
@@ -100,6 +102,8 @@ def newton_batch(
         done = decrement < tol
         active[idx[done]] = False
         idx, step = idx[~done], step[~done]
+        if idx.size == 0:
+            break
         new_theta, new_ll, new_grad = _halve_until_better(model, theta[idx], weights[idx], ll[idx], step)
         theta[idx], ll[idx], grad[idx] = new_theta, new_ll, new_grad
     if active.any():

@@ -361,4 +361,3 @@ class TreeLikelihood:
         az += p * (ap - np.sum(p * ap, axis=1, keepdims=True))
         adjV[ch] += p[:, :, None, :] * aV[:, None]
         adjV[ch, mover[:, None]] += az / _SQRT2
-

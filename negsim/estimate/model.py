@@ -237,6 +237,10 @@ class StrategicModel(GenericLikelihoodModel):
             start_params = np.zeros(self.exog.shape[1])
         if method == "minimize":
             kwargs.setdefault("min_method", "trust-exact")
+            if kwargs["min_method"] == "trust-exact":
+                # statsmodels minimizes the mean negative log-likelihood: a tight gradient
+                # tolerance so that the estimates agree with other software to 1e-6
+                kwargs.setdefault("gtol", 1e-8)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # numpy's in the optimizer's trial steps
             fitted = super().fit(start_params=start_params, method=method, maxiter=maxiter, disp=disp, **kwargs)
