@@ -62,14 +62,16 @@ def bootstrap_fits(
 
 
 def newton_batch(
-    model: Any, start: np.ndarray, weights: np.ndarray, *, tol: float = 1e-8, max_iter: int = 40, refresh: int = 8
+    model: Any, start: np.ndarray, weights: np.ndarray, *, tol: float = 1e-8, max_iter: int = 80, refresh: int = 6
 ) -> np.ndarray:
     """Maximize R weighted log-likelihoods at once by damped (chord) Newton steps.
 
-    All replicates first share the Hessian at ``start[0]`` scaled by their total weight
-    (the chord method: one evaluation of the likelihood and score per iteration, and the
-    bootstrap Hessians differ from the full-sample one by O(1/sqrt(N))); replicates still
-    running after ``refresh`` iterations get their own Hessians.
+    Each replicate first uses its own Hessian at ``start[0]`` (the full-sample estimate),
+    which is the weighted sum of the observations' Hessians there, computed once for all
+    replicates: a chord method, one evaluation of the likelihood and score per iteration,
+    converging fast because each replicate's maximum is O(1/sqrt(N)) from the start.
+    Replicates still running after ``refresh`` iterations get Hessians at their current
+    point.
 
     Parameters
     ----------
@@ -80,23 +82,35 @@ def newton_batch(
         Convergence when the Newton decrement ``g' H^-1 g / 2`` falls below ``tol``.
     max_iter : int
     refresh : int
-        Iterations between fresh per-replicate Hessians.
+        Iterations after which the replicates still running get fresh Hessians (then
+        every third iteration).
 
     Returns
     -------
     ndarray, shape (R, K)
-        NaN rows for replicates that did not converge (with a warning).
+        NaN rows for replicates that did not converge or whose parameters ran off beyond
+        100 times the largest start value (with a warning).
     """
     theta = start.copy()
     ll, grad = model.loglike_batch(theta, weights)
-    n = weights.shape[1]
-    neg_hess = np.repeat(-model.hessian(start[0])[None], len(theta), axis=0) * (weights.sum(axis=1) / n)[:, None, None]
+    neg_hess = -np.einsum("rn,nkl->rkl", weights, model.observation_hessians(start[0]))
+    # a trust radius per replicate: one trial step per iteration, so every iteration is
+    # exactly one batched evaluation of the replicates still running
+    radius = np.full(len(theta), max(1.0, float(np.abs(start[0]).max())))
+    escape = 100.0 * max(1.0, float(np.abs(start[0]).max()))
     active = np.ones(len(theta), dtype=bool)
     for it in range(max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        if it and it % refresh == 0:
+        # replicates that run away have no finite maximum (their likelihood rises towards a
+        # boundary, as in a separated logit): stop them
+        away = np.abs(theta[idx]).max(axis=1) > escape
+        active[idx[away]] = False
+        idx = idx[~away]
+        if idx.size == 0:
+            break
+        if it >= refresh and (it - refresh) % 3 == 0:
             neg_hess[idx] = -model.hessian_batch(theta[idx], weights[idx])
         step, decrement = _newton_step(neg_hess[idx], grad[idx])
         done = decrement < tol
@@ -104,8 +118,16 @@ def newton_batch(
         idx, step = idx[~done], step[~done]
         if idx.size == 0:
             break
-        new_theta, new_ll, new_grad = _halve_until_better(model, theta[idx], weights[idx], ll[idx], step)
-        theta[idx], ll[idx], grad[idx] = new_theta, new_ll, new_grad
+        length = np.linalg.norm(step, axis=1)
+        step *= np.minimum(1.0, radius[idx] / length)[:, None]
+        length = np.minimum(length, radius[idx])
+        trial = theta[idx] + step
+        new_ll, new_grad = model.loglike_batch(trial, weights[idx])
+        better = new_ll >= ll[idx] - 1e-12
+        good = idx[better]
+        theta[good], ll[good], grad[good] = trial[better], new_ll[better], new_grad[better]
+        radius[good] = np.maximum(radius[good], 2.0 * length[better])
+        radius[idx[~better]] = 0.25 * length[~better]
     if active.any():
         warnings.warn(
             f"{int(active.sum())} of {len(theta)} bootstrap replicates did not converge; they are NaN",
@@ -126,17 +148,3 @@ def _newton_step(neg_hess: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, np
     step[bad] = grad[bad] / max(1.0, float(np.abs(grad[bad]).max(initial=0.0)))
     decrement = 0.5 * np.einsum("rk,rk->r", step, grad)
     return step, decrement
-
-
-def _halve_until_better(model, theta, weights, ll, step, max_halvings: int = 12):
-    new_theta = theta + step
-    new_ll, new_grad = model.loglike_batch(new_theta, weights)
-    scale = np.ones(len(theta))
-    for _ in range(max_halvings):
-        worse = ~(new_ll >= ll - 1e-12)
-        if not worse.any():
-            break
-        scale[worse] *= 0.5
-        new_theta[worse] = theta[worse] + scale[worse, None] * step[worse]
-        new_ll[worse], new_grad[worse] = model.loglike_batch(new_theta[worse], weights[worse])
-    return new_theta, new_ll, new_grad

@@ -195,6 +195,32 @@ class StrategicModel(GenericLikelihoodModel):
         self.__dict__["_last_hessian"] = (key, hess)
         return hess.copy()
 
+    def observation_hessians(self, params: np.ndarray) -> np.ndarray:
+        """Each observation's Hessian ``[N, K, K]`` at one parameter vector ``[K]``.
+
+        With them the Hessian of any reweighting of the sample (a bootstrap replicate) at
+        these parameters is one weighted sum.
+        """
+        hu = self._utility_hessians(np.atleast_2d(params))[0]  # (N, C, C)
+        cell = self._column_cell
+        return hu[:, cell][:, :, cell] * self.exog[:, :, None] * self.exog[:, None, :]
+
+    def _utility_hessians(self, params: np.ndarray) -> np.ndarray:
+        """Hessians ``[R, N, C, C]`` of each observation's log-likelihood in its C utilities."""
+        params = np.atleast_2d(np.asarray(params, dtype=float))
+        r, n = params.shape[0], self.exog.shape[0]
+        u = self.utilities(params).reshape(r * n, -1)
+        c = u.shape[1]
+        h = 1e-5 * np.maximum(1.0, np.abs(u))  # (M, C)
+        eye = np.eye(c)[:, None, :]
+        steps = np.concatenate([u[None] + h[None] * eye, u[None] - h[None] * eye])
+        observed = np.broadcast_to(self.observed, (2 * c * r,) + self.observed.shape).reshape(2 * c * r * n, -1)
+        _, adj = self.likelihood.loglike_and_adjoint(steps.reshape(-1, c), observed)
+        adj = adj.reshape(2, c, r * n, c)
+        hu = (adj[0] - adj[1]) / (2.0 * h.T[:, :, None])  # (C, M, C): d adj_l / d u_j
+        hu = 0.5 * (hu + np.swapaxes(hu, 0, 2))
+        return np.moveaxis(hu, 1, 0).reshape(r, n, c, c)
+
     def hessian_batch(self, params: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Hessians ``[R, K, K]`` for parameter vectors ``[R, K]`` (and observation weights ``[R, N]``).
 
@@ -203,18 +229,7 @@ class StrategicModel(GenericLikelihoodModel):
         utilities: central differences of the analytic adjoint in 2C steps, all as one
         batch (2C evaluations instead of 2K).
         """
-        params = np.atleast_2d(np.asarray(params, dtype=float))
-        r, n = params.shape[0], self.exog.shape[0]
-        u = self.utilities(params).reshape(r * n, -1)
-        c = u.shape[1]
-        h = 1e-5 * np.maximum(1.0, np.abs(u))  # (M, C)
-        steps = np.concatenate([u[None] + h[None] * np.eye(c)[:, None, :], u[None] - h[None] * np.eye(c)[:, None, :]])
-        observed = np.broadcast_to(self.observed, (2 * c * r,) + self.observed.shape).reshape(2 * c * r * n, -1)
-        _, adj = self.likelihood.loglike_and_adjoint(steps.reshape(-1, c), observed)
-        adj = adj.reshape(2, c, r * n, c)
-        hu = (adj[0] - adj[1]) / (2.0 * h.T[:, :, None])  # (C, M, C): d adj_l / d u_j
-        hu = 0.5 * (hu + np.swapaxes(hu, 0, 2))
-        hu = np.moveaxis(hu, 1, 0).reshape(r, n, c, c)
+        hu = self._utility_hessians(params)
         if weights is not None:
             hu = hu * weights[:, :, None, None]
         cell = self._column_cell
