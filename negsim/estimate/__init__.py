@@ -10,8 +10,8 @@ maximized (Signorino 1999, 2003; Lewis & Schultz 2003; Kenkel & Signorino 2014).
 * :func:`strategic_model`: the same on any tree of perfect information;
 * :func:`calibrate`: the posterior of a scenario's parameters given an observed path.
 
-Needs the optional extra ``estimate`` (pandas, statsmodels, formulaic):
-``python -m pip install 'negsim[estimate]'``.
+Estimation needs the optional extra ``estimate`` (pandas, statsmodels, formulaic):
+``python -m pip install 'negsim[estimate]'``; :func:`calibrate` does not.
 
 Examples
 --------
@@ -22,21 +22,42 @@ Examples
 -286.1828
 """
 
-from negsim.estimate.formulas import require_extra
+from importlib import import_module
 
-require_extra()
+from negsim.estimate.calibrate import Calibration, calibrate
+from negsim.estimate.likelihood import TreeLikelihood, UtilityCell
 
-from negsim.estimate.canonical import egame12, egame122, egame123  # noqa: E402
-from negsim.estimate.datasets import load_war1800  # noqa: E402
-from negsim.estimate.likelihood import TreeLikelihood, UtilityCell  # noqa: E402
-from negsim.estimate.model import StrategicModel, observed_terminals, strategic_model  # noqa: E402
-from negsim.estimate.results import StrategicResults  # noqa: E402
+# names that need pandas, statsmodels and formulaic load on first use, so that `calibrate`
+# and the likelihood work without the extra (and the error names the extra)
+_LAZY = {
+    "egame12": "negsim.estimate.canonical",
+    "egame122": "negsim.estimate.canonical",
+    "egame123": "negsim.estimate.canonical",
+    "load_war1800": "negsim.estimate.datasets",
+    "StrategicModel": "negsim.estimate.model",
+    "observed_terminals": "negsim.estimate.model",
+    "strategic_model": "negsim.estimate.model",
+    "StrategicResults": "negsim.estimate.results",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'negsim.estimate' has no attribute {name!r}")
+    from negsim.estimate.formulas import require_extra
+
+    require_extra()
+    return getattr(import_module(module), name)
+
 
 __all__ = [
+    "Calibration",
     "StrategicModel",
     "StrategicResults",
     "TreeLikelihood",
     "UtilityCell",
+    "calibrate",
     "egame12",
     "egame122",
     "egame123",
