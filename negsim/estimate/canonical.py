@@ -141,7 +141,15 @@ def egame123(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"y": ["1", "3", "5", "6", "6", "3", "1", "1"] * 5})
     >>> fit = egame123(["1", "0", "0", "0", "1", "0", "0", "1"], data=df, outcome="y")
-    >>> fit.params.round(2).tolist()
-    [-0.17, 0.1, 0.0]
+    >>> fit.params.round(2).tolist()   # u11, u23, u36
+    [-0.45, -0.36, 0.61]
+
+    With only constants the last two match the shares: player 3 continues in 2 of 3 cases,
+    so ``u36 = sqrt(2) * Phi^-1(2/3)``; player 2 continues in 3 of 5, so
+    ``u23 = -sqrt(2) * Phi^-1(3/5)``.
+
+    >>> from scipy.stats import norm
+    >>> round(2 ** 0.5 * norm.ppf(2 / 3), 2), round(-(2 ** 0.5) * norm.ppf(3 / 5), 2)
+    (0.61, -0.36)
     """
     return _fit(egame123_tree, "egame123", formulas, data, outcome, link, error, fit_kwargs)

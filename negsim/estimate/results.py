@@ -43,8 +43,8 @@ class StrategicResults(GenericLikelihoodModelResults):
     (-286.1238, 282)
     >>> fit.predict_outcomes(est.load_war1800().head(2)).round(3)
           sq  capit    war
-    0  0.576  0.216  0.208
-    1  0.341  0.212  0.447
+    0  0.568  0.160  0.272
+    1  0.645  0.192  0.163
     """
 
     def check(self) -> None:
