@@ -62,16 +62,27 @@ def bootstrap_fits(
 
 
 def newton_batch(
-    model: Any, start: np.ndarray, weights: np.ndarray, *, tol: float = 1e-8, max_iter: int = 80, refresh: int = 6
+    model: Any,
+    start: np.ndarray,
+    weights: np.ndarray,
+    *,
+    tol: float = 1e-8,
+    max_iter: int = 60,
+    refresh: int = 4,
+    every: int = 3,
+    escape: float = 20.0,
 ) -> np.ndarray:
-    """Maximize R weighted log-likelihoods at once by damped (chord) Newton steps.
+    """Maximize R weighted log-likelihoods at once by damped Newton steps.
 
     Each replicate first uses its own Hessian at ``start[0]`` (the full-sample estimate),
     which is the weighted sum of the observations' Hessians there, computed once for all
     replicates: a chord method, one evaluation of the likelihood and score per iteration,
-    converging fast because each replicate's maximum is O(1/sqrt(N)) from the start.
-    Replicates still running after ``refresh`` iterations get Hessians at their current
-    point.
+    converging fast because most replicates' maxima are O(1/sqrt(N)) from the start.
+    Replicates still running after ``refresh`` iterations get the Hessian at their current
+    point every ``every`` iterations (near Newton's method). Steps are damped Levenberg-Marquardt style
+    (``(-H + mu I) s = g``, ``mu`` shrinking after a step that raised the likelihood and
+    growing after one that did not), so that every iteration is exactly one batched
+    evaluation of the replicates still running.
 
     Parameters
     ----------
@@ -81,70 +92,81 @@ def newton_batch(
     tol : float
         Convergence when the Newton decrement ``g' H^-1 g / 2`` falls below ``tol``.
     max_iter : int
-    refresh : int
-        Iterations after which the replicates still running get fresh Hessians (then
-        every third iteration).
+    refresh, every : int
+        After ``refresh`` iterations the replicates still running get fresh Hessians, then
+        every ``every`` iterations.
+    escape : float
+        A replicate whose parameters exceed ``escape`` times the largest start value has run
+        off (its likelihood keeps rising towards a boundary).
 
     Returns
     -------
     ndarray, shape (R, K)
-        NaN rows for replicates that did not converge or whose parameters ran off beyond
-        100 times the largest start value (with a warning).
+        NaN rows (with a warning) for replicates that did not converge, whose parameters ran
+        off beyond ``escape`` times the largest start value (the likelihood rises towards a
+        boundary: no finite maximum), or whose Hessian is singular at the end (no unique
+        maximum).
     """
     theta = start.copy()
     ll, grad = model.loglike_batch(theta, weights)
     neg_hess = -np.einsum("rn,nkl->rkl", weights, model.observation_hessians(start[0]))
-    # a trust radius per replicate: one trial step per iteration, so every iteration is
-    # exactly one batched evaluation of the replicates still running
-    radius = np.full(len(theta), max(1.0, float(np.abs(start[0]).max())))
-    escape = 100.0 * max(1.0, float(np.abs(start[0]).max()))
-    active = np.ones(len(theta), dtype=bool)
+    mu = np.zeros(len(theta))
+    limit = escape * max(1.0, float(np.abs(start[0]).max()))
+    state = np.zeros(len(theta), dtype=np.int8)  # 0 running, 1 converged, 2 ran away
     for it in range(max_iter):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        # replicates that run away have no finite maximum (their likelihood rises towards a
-        # boundary, as in a separated logit): stop them
-        away = np.abs(theta[idx]).max(axis=1) > escape
-        active[idx[away]] = False
+        idx = np.flatnonzero(state == 0)
+        away = np.abs(theta[idx]).max(axis=1) > limit
+        state[idx[away]] = 2
         idx = idx[~away]
         if idx.size == 0:
             break
-        if it >= refresh and (it - refresh) % 3 == 0:
+        if it >= refresh and (it - refresh) % every == 0:
             neg_hess[idx] = -model.hessian_batch(theta[idx], weights[idx])
-        step, decrement = _newton_step(neg_hess[idx], grad[idx])
+        step, decrement = _damped_step(neg_hess[idx], grad[idx], mu[idx])
         done = decrement < tol
-        active[idx[done]] = False
+        state[idx[done]] = 1
         idx, step = idx[~done], step[~done]
         if idx.size == 0:
             break
-        length = np.linalg.norm(step, axis=1)
-        step *= np.minimum(1.0, radius[idx] / length)[:, None]
-        length = np.minimum(length, radius[idx])
         trial = theta[idx] + step
         new_ll, new_grad = model.loglike_batch(trial, weights[idx])
         better = new_ll >= ll[idx] - 1e-12
-        good = idx[better]
+        good, bad = idx[better], idx[~better]
         theta[good], ll[good], grad[good] = trial[better], new_ll[better], new_grad[better]
-        radius[good] = np.maximum(radius[good], 2.0 * length[better])
-        radius[idx[~better]] = 0.25 * length[~better]
-    if active.any():
-        warnings.warn(
-            f"{int(active.sum())} of {len(theta)} bootstrap replicates did not converge; they are NaN",
-            NegsimWarning,
-            stacklevel=3,
-        )
-        theta[active] = np.nan
+        mu[good] /= 3.0
+        scale = np.abs(np.diagonal(neg_hess[bad], axis1=1, axis2=2)).mean(axis=1)
+        mu[bad] = np.maximum(4.0 * mu[bad], 1e-3 * scale)
+    singular = (state == 1) & ~_negative_definite(neg_hess)
+    _warn_failures(state, singular)
+    theta[(state != 1) | singular] = np.nan
     return theta
 
 
-def _newton_step(neg_hess: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        step = np.linalg.solve(neg_hess, grad[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        step = np.full_like(grad, np.nan)
-    # a replicate whose Hessian is not negative definite takes a scaled gradient step
-    bad = ~np.all(np.isfinite(step), axis=1) | (np.einsum("rk,rk->r", step, grad) <= 0)
-    step[bad] = grad[bad] / max(1.0, float(np.abs(grad[bad]).max(initial=0.0)))
-    decrement = 0.5 * np.einsum("rk,rk->r", step, grad)
-    return step, decrement
+def _damped_step(neg_hess: np.ndarray, grad: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``(-H + shift I) s = g``, the shift at least ``mu`` and enough to make the matrix definite."""
+    eig = np.linalg.eigvalsh(neg_hess)
+    floor = 1e-8 * np.maximum(1.0, np.abs(eig).max(axis=1))
+    shift = np.maximum(mu, np.where(eig[:, 0] > floor, 0.0, floor - eig[:, 0]))
+    k = grad.shape[1]
+    step = np.linalg.solve(neg_hess + shift[:, None, None] * np.eye(k), grad[:, :, None])[:, :, 0]
+    return step, 0.5 * np.einsum("rk,rk->r", step, grad)
+
+
+def _negative_definite(neg_hess: np.ndarray) -> np.ndarray:
+    eig = np.linalg.eigvalsh(neg_hess)
+    return eig[:, 0] > 1e-8 * np.maximum(1.0, np.abs(eig).max(axis=1))
+
+
+def _warn_failures(state: np.ndarray, singular: np.ndarray) -> None:
+    counts = {
+        "did not converge": int(np.sum(state == 0)),
+        "ran off (no finite maximum)": int(np.sum(state == 2)),
+        "have a singular Hessian (no unique maximum)": int(np.sum(singular)),
+    }
+    told = [f"{n} {what}" for what, n in counts.items() if n]
+    if told:
+        warnings.warn(
+            f"of {len(state)} bootstrap replicates, " + ", ".join(told) + "; they are NaN",
+            NegsimWarning,
+            stacklevel=3,
+        )
