@@ -126,3 +126,19 @@ def test_refusals():
         t.terminal([-1, 1])
     with pytest.raises(GameError, match="perfect information"):
         TreeLikelihood(b.build(), [UtilityCell(0, 0)])
+
+
+@pytest.mark.parametrize("tree", TREES)
+@pytest.mark.parametrize("link,error", COMBOS)
+def test_terminal_indices_match_masks(tree, link, error):
+    game, cells = tree()
+    lik = TreeLikelihood(game, cells, link=link, error=error)
+    rng = np.random.default_rng(8)
+    u = rng.normal(size=(9, len(cells)))
+    index = rng.integers(0, game.num_terminals, 9)
+    mask = np.zeros((9, game.num_terminals), dtype=bool)
+    mask[np.arange(9), index] = True
+    ll_a, adj_a = lik.loglike_and_adjoint(u, index)
+    ll_b, adj_b = lik.loglike_and_adjoint(u, mask)
+    np.testing.assert_allclose(ll_a, ll_b, atol=1e-12)
+    np.testing.assert_allclose(adj_a, adj_b, atol=1e-12)

@@ -165,6 +165,7 @@ class TreeLikelihood:
                 cols.append(h)
         self._paths = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(t), n_nodes))
         self._below = self._paths.T.tocsr()
+        self._below_dense = self._below.toarray()
 
     # ------------------------------------------------------------------ structure
     def _make_groups(self) -> list[list[_Group]]:
@@ -290,8 +291,9 @@ class TreeLikelihood:
         utilities : ndarray, shape (M, C)
             The estimated utilities of every observation (M may fold a batch of parameter
             vectors into the observations).
-        observed : ndarray of bool, shape (M, T)
-            The terminals each observation is consistent with.
+        observed : ndarray of bool, shape (M, T), or of int, shape (M,)
+            The terminals each observation is consistent with, or (faster) the one terminal
+            each observation reached.
 
         Returns
         -------
@@ -300,12 +302,20 @@ class TreeLikelihood:
             d loglike / d utility.
         """
         fw = self._forward(self.terminal_utilities(utilities))
-        logreach = (self._paths @ fw["logP"]).T  # (M, T)
-        masked = np.where(observed, logreach, -np.inf)
-        ll = np.logaddexp.reduce(masked, axis=1)
-        with np.errstate(invalid="ignore"):
-            w = np.where(observed, np.exp(masked - ll[:, None]), 0.0)  # (M, T)
-        W = self._below @ np.ascontiguousarray(w.T)  # (nodes, M): weight of the terminals below
+        observed = np.asarray(observed)
+        if observed.ndim == 1:
+            # one terminal per observation: its path's log-probabilities, and weight 1 on the
+            # nodes above it
+            on_path = self._below_dense[:, observed]  # (nodes, M)
+            ll = np.einsum("nm,nm->m", on_path, fw["logP"])
+            W = on_path
+        else:
+            logreach = (self._paths @ fw["logP"]).T  # (M, T)
+            masked = np.where(observed, logreach, -np.inf)
+            ll = np.logaddexp.reduce(masked, axis=1)
+            with np.errstate(invalid="ignore"):
+                w = np.where(observed, np.exp(masked - ll[:, None]), 0.0)  # (M, T)
+            W = self._below @ np.ascontiguousarray(w.T)  # (nodes, M): weight of the terminals below
         adjV = self._backward(fw, W)
         adjU = adjV[self.game.terminals]  # (T, n, M)
         adjoint = np.stack([adjU[c.terminal, c.player] for c in self.cells], axis=1)

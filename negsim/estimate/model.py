@@ -111,6 +111,9 @@ class StrategicModel(GenericLikelihoodModel):
         self.likelihood = likelihood
         self.design = design
         self.observed = np.asarray(observed, dtype=bool)
+        # the common case, every observation one terminal, takes the likelihood's fast path
+        single = np.all(self.observed.sum(axis=1) == 1)
+        self._terminal_index = np.argmax(self.observed, axis=1) if single else None
         self.outcome_labels = list(outcome_labels or [str(t) for t in range(likelihood.num_terminals)])
         starts = list(design.blocks) + [design.exog.shape[1]]
         self._column_cell = np.repeat(np.arange(len(design.blocks)), np.diff(starts))
@@ -146,10 +149,17 @@ class StrategicModel(GenericLikelihoodModel):
 
         ``weights [R, N]`` multiply each observation's contribution (bootstrap counts).
         """
-        ll_obs, score_obs = self._obs_batch(params)
         if weights is None:
+            ll_obs, score_obs = self._obs_batch(params)
             return ll_obs.sum(axis=1), score_obs.sum(axis=1)
-        return np.einsum("rn,rn->r", weights, ll_obs), np.einsum("rn,rnk->rk", weights, score_obs)
+        # weighted sums straight from the adjoints: one matrix product per utility, no
+        # per-observation scores
+        params = np.atleast_2d(np.asarray(params, dtype=float))
+        ll, adj = self._adjoints(params)
+        grad = np.empty_like(params)
+        for c, (lo, hi) in enumerate(self._block_ranges()):
+            grad[:, lo:hi] = (weights * adj[:, :, c]) @ self.exog[:, lo:hi]
+        return np.einsum("rn,rn->r", weights, ll), grad
 
     def _obs_batch(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         params = np.atleast_2d(np.asarray(params, dtype=float))
@@ -164,12 +174,21 @@ class StrategicModel(GenericLikelihoodModel):
         return out
 
     def _evaluate(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ll, adj = self._adjoints(params)
+        return ll, adj[:, :, self._column_cell] * self.exog[None]
+
+    def _adjoints(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log-likelihoods ``[R, N]`` and their adjoints in the utilities ``[R, N, C]``."""
         r, n = params.shape[0], self.exog.shape[0]
         u = self.utilities(params).reshape(r * n, -1)
-        observed = np.broadcast_to(self.observed, (r,) + self.observed.shape).reshape(r * n, -1)
-        ll, adj = self.likelihood.loglike_and_adjoint(u, observed)
-        score = adj.reshape(r, n, -1)[:, :, self._column_cell] * self.exog[None]
-        return ll.reshape(r, n), score
+        ll, adj = self.likelihood.loglike_and_adjoint(u, self._observed_batch(r))
+        return ll.reshape(r, n), adj.reshape(r, n, -1)
+
+    def _observed_batch(self, r: int) -> np.ndarray:
+        """The observations repeated for R parameter vectors (terminal indices when each reached one)."""
+        if self._terminal_index is not None:
+            return np.tile(self._terminal_index, r)
+        return np.broadcast_to(self.observed, (r,) + self.observed.shape).reshape(r * self.observed.shape[0], -1)
 
     # ------------------------------------------------------------------ statsmodels interface
     def loglikeobs(self, params: np.ndarray) -> np.ndarray:
@@ -214,8 +233,7 @@ class StrategicModel(GenericLikelihoodModel):
         h = 1e-5 * np.maximum(1.0, np.abs(u))  # (M, C)
         eye = np.eye(c)[:, None, :]
         steps = np.concatenate([u[None] + h[None] * eye, u[None] - h[None] * eye])
-        observed = np.broadcast_to(self.observed, (2 * c * r,) + self.observed.shape).reshape(2 * c * r * n, -1)
-        _, adj = self.likelihood.loglike_and_adjoint(steps.reshape(-1, c), observed)
+        _, adj = self.likelihood.loglike_and_adjoint(steps.reshape(-1, c), self._observed_batch(2 * c * r))
         adj = adj.reshape(2, c, r * n, c)
         hu = (adj[0] - adj[1]) / (2.0 * h.T[:, :, None])  # (C, M, C): d adj_l / d u_j
         hu = 0.5 * (hu + np.swapaxes(hu, 0, 2))
