@@ -163,15 +163,11 @@ def test_cli_json_and_errors(mini):
 
 
 def test_cli_istanbul_reports_fit_and_predictive():
-    done = _cli(
-        "istanbul-2025",
-        "--observed",
-        "ukraine_attend=attend,russia_answer=counter",
-        "--draws",
-        "40",
-        "--actual",
-        "eu_decision=package_17",
-    )
+    # 16 May observed; the later rounds of the linked game predicted and scored
+    observed = "russia_ultimatum=offer_talks,ukraine_attend=attend,russia_may=refuse_exchange"
+    actual = "ukraine_memo=refuse_memo,russia_july=refuse_exchange"
+    done = _cli("istanbul-2025", "--observed", observed, "--draws", "30", "--actual", actual)
     assert done.returncode == 0, done.stderr
     assert "effective sample size" in done.stdout
     assert "What happened later, against the predictive" in done.stdout
+    assert "ukraine_memo = refuse_memo: probability" in done.stdout

@@ -161,8 +161,8 @@ def parse_observed(text: str | Mapping[str, str] | Sequence[tuple[str, str]], co
     --------
     >>> from negsim.scenarios import load_scenario
     >>> compiled = load_scenario("istanbul-2025").compile()
-    >>> parse_observed("russia_answer=counter, ukraine_attend=attend", compiled)
-    {'ukraine_attend': 'attend', 'russia_answer': 'counter'}
+    >>> parse_observed("russia_may=refuse_exchange, ukraine_attend=attend", compiled)
+    {'ukraine_attend': 'attend', 'russia_may': 'refuse_exchange'}
     """
     if isinstance(text, str):
         pairs = []
@@ -266,7 +266,7 @@ def calibrate(
 
     Examples
     --------
-    >>> cal = calibrate("istanbul-2025", "ukraine_attend=attend,russia_answer=counter", draws=40, seed=1)
+    >>> cal = calibrate("istanbul-2025", "ukraine_attend=attend,russia_may=refuse_exchange", draws=40, seed=1)
     >>> cal.draws, cal.ess > 1
     (40, True)
     >>> sorted(cal.types)

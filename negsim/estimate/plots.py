@@ -31,7 +31,7 @@ def plot_posterior(cal: Calibration, *, bins: int = 30) -> Figure:
     Examples
     --------
     >>> from negsim.estimate.calibrate import calibrate
-    >>> cal = calibrate("istanbul-2025", "russia_answer=counter", draws=30, seed=1)
+    >>> cal = calibrate("istanbul-2025", "russia_may=refuse_exchange", draws=30, seed=1)
     >>> len(plot_posterior(cal).axes) == len(cal.parameters)
     True
     """
@@ -68,7 +68,7 @@ def plot_predictive(cal: Calibration) -> Figure:
     Examples
     --------
     >>> from negsim.estimate.calibrate import calibrate
-    >>> cal = calibrate("istanbul-2025", "russia_answer=counter", draws=30, seed=1, actual="eu_decision=package_17")
+    >>> cal = calibrate("istanbul-2025", "russia_may=refuse_exchange", draws=30, seed=1, actual="russia_july=refuse")
     >>> fig = plot_predictive(cal)
     """
     actual = {row["stage"]: row["move"] for row in cal.actual}
