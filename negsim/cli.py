@@ -543,7 +543,7 @@ def _add_calibrate_parser(sub: Any, set_help: str) -> None:
         "--observed",
         required=True,
         metavar="STAGE=MOVE,...",
-        help="what happened, e.g. 'ukraine_attend=attend,russia_answer=counter'",
+        help="what happened, e.g. 'ukraine_attend=attend,russia_may=refuse_exchange'",
     )
     p.add_argument(
         "--actual",

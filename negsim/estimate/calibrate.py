@@ -272,14 +272,7 @@ def calibrate(
     >>> sorted(cal.types)
     ['russia_aims', 'us_resolve']
     """
-    from negsim.scenarios import load_scenario
-
-    if response not in RESPONSES:
-        raise ScenarioError(f"unknown response {response!r}; choose one of {list(RESPONSES)}")
-    if not 0.0 <= tremble < 1.0:
-        raise ScenarioError(f"tremble must be in [0, 1), got {tremble}")
-    loaded = scenario if hasattr(scenario, "compile") else load_scenario(scenario)
-    compiled = loaded.compile()
+    loaded, compiled = _load(scenario, response, tremble)
     path = parse_observed(observed, compiled)
     later = parse_observed(actual, compiled) if actual else {}
     params = draw_parameters(compiled.negotiation, draws=draws, seed=seed)
@@ -314,6 +307,18 @@ def calibrate(
             "seed": seed,
         },
     )
+
+
+def _load(scenario: Any, response: str, tremble: float) -> tuple[Any, Any]:
+    """The scenario, loaded and compiled, after checking the noise options."""
+    from negsim.scenarios import load_scenario
+
+    if response not in RESPONSES:
+        raise ScenarioError(f"unknown response {response!r}; choose one of {list(RESPONSES)}")
+    if not 0.0 <= tremble < 1.0:
+        raise ScenarioError(f"tremble must be in [0, 1), got {tremble}")
+    loaded = scenario if hasattr(scenario, "compile") else load_scenario(scenario)
+    return loaded, loaded.compile()
 
 
 def _posterior(params: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, dict[str, float]]:
