@@ -73,7 +73,7 @@ import numpy as np
 from negsim.analysis.dates import informed_stages, source_dates, stage_dates
 from negsim.analysis.solve import solve_game
 from negsim.analysis.sweep import _compiled, draw_parameters, solve_settings
-from negsim.errors import ScenarioError
+from negsim.errors import GameError, ScenarioError
 from negsim.negotiation.compiler import CompiledNegotiation
 from negsim.negotiation.model import Expectation, Negotiation, Parameter, Stage
 
@@ -585,7 +585,7 @@ def _probe_unranged(compiled: CompiledNegotiation, ranged: list[Parameter], fact
         values = float(p.value) + scale * np.array([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0])
         try:  # values the model refuses (a probability below 0, a division by 0) are not probed
             compiled.game_for({p.name: values})
-        except ScenarioError:
+        except (ScenarioError, GameError):
             continue
         blocks.append((p.name, values))
     if not blocks:
@@ -784,8 +784,9 @@ def _type_findings(compiled: CompiledNegotiation, reach: np.ndarray) -> list[Fin
     moves = np.stack([compiled.terminal_codes[s.name] for s in neg.stages], axis=1)
     _, path = np.unique(moves, axis=0, return_inverse=True)
     path = np.asarray(path).reshape(-1)
-    onehot = np.zeros((path.size, int(path.max()) + 1))
-    onehot[np.arange(path.size), path] = 1.0
+    # terminals grouped by path: a path's probability is one reduceat over its terminals
+    order = np.argsort(path, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(path[order]) != 0])
     out = []
     for ev in neg.chance:
         spec = ev.observed_by
@@ -798,7 +799,7 @@ def _type_findings(compiled: CompiledNegotiation, reach: np.ndarray) -> list[Fin
         conditional = []
         for o in range(1, len(ev.outcomes) + 1):
             mass = reach[:, codes == o].sum(axis=1)  # [B]
-            joint = (reach * (codes == o)) @ onehot  # [B, P]
+            joint = np.add.reduceat((reach * (codes == o))[:, order], starts, axis=1)  # [B, paths]
             safe = np.where(mass > _TOLERANCE, mass, 1.0)
             conditional.append((joint / safe[:, None], mass > _TOLERANCE))
         gap = np.zeros(reach.shape[0])
