@@ -157,10 +157,11 @@ class FactAudit:
     ----------
     fact, condition : str
     holds_at_default : bool
-    box_share : float
-        Share of the box points at which the fact holds.
-    by_construction : bool
-        It holds at every box point.
+    box_share : float or None
+        Share of the box points at which the fact holds (None when the box was not
+        explored: no ``box``, ``moves`` or ``types`` check).
+    by_construction : bool or None
+        It holds at every box point (None when the box was not explored).
     structural : str
         The scenario's reason, if it declares the fact structural.
     flips : tuple of Flip
@@ -176,8 +177,8 @@ class FactAudit:
     fact: str
     condition: str
     holds_at_default: bool
-    box_share: float
-    by_construction: bool
+    box_share: float | None
+    by_construction: bool | None
     structural: str = ""
     flips: tuple[Flip, ...] = ()
     prior_share: float | None = None
@@ -265,7 +266,8 @@ class AuditReport:
                 prior = "-" if f.prior_share is None else f"{f.prior_share:.2f}"
                 flips = ", ".join(f"{x.parameter} {x.value:.4g}" for x in f.flips) or "-"
                 verdict = "holds" if f.holds_at_default else "FAILS"
-                lines.append(f"  {name:<{width}}  {verdict:<7}  {f.box_share:<5.2f}  {prior:<5}  {flips}")
+                box = "-" if f.box_share is None else f"{f.box_share:.2f}"
+                lines.append(f"  {name:<{width}}  {verdict:<7}  {box:<5}  {prior:<5}  {flips}")
         lines.append("")
         counts = f"{len(self.errors)} errors, {len(self.warnings)} warnings"
         notes = len(self.findings) - len(self.errors) - len(self.warnings)
@@ -369,7 +371,8 @@ def audit(
     try:
         # -------- the box (without the box-wide checks, only its default point: the facts' verdicts there)
         box, corners = _box(neg, ranged, box_samples, seed)
-        if not {"box", "moves", "types"} & set(wanted):
+        explored = bool({"box", "moves", "types"} & set(wanted))
+        if not explored:
             box, corners = box[:1], 0
         settings = {p.name: box[:, j] for j, p in enumerate(ranged)}
         need_all = "moves" in wanted or "types" in wanted
@@ -387,8 +390,9 @@ def audit(
         box_info = {"parameters": [p.name for p in ranged], "points": int(solved_points), "corners": int(corners),
                     "samples": int(len(box) - 1 - corners), "seed": seed}  # points: those solved
         for k in facts_by_index:
-            facts_by_index[k].update(holds_at_default=bool(holds[k, 0]), box_share=float(holds[k].mean()),
-                                     by_construction=bool(holds[k].all()))
+            facts_by_index[k].update(holds_at_default=bool(holds[k, 0]),
+                                     box_share=float(holds[k].mean()) if explored else None,
+                                     by_construction=bool(holds[k].all()) if explored else None)
         # -------- single-parameter flips
         if "flips" in wanted and exps:
             flips = _flips(compiled, ranged, grid_points, tol, opts, progress)
