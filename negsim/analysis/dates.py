@@ -123,8 +123,8 @@ def stage_dates(negotiation: Negotiation) -> dict[str, datetime.date | None]:
     --------
     >>> from negsim.scenarios import load_scenario
     >>> dates = stage_dates(load_scenario("istanbul-2025").negotiation)
-    >>> dates["ukraine_attend"].isoformat(), dates["us_decision"].isoformat()
-    ('2025-05-15', '2025-05-28')
+    >>> dates["ukraine_attend"].isoformat(), dates["us_tariffs"].isoformat()
+    ('2025-05-15', '2025-08-08')
     """
     current = _date(negotiation.date)
     out: dict[str, datetime.date | None] = {}
@@ -146,10 +146,10 @@ def informed_stages(compiled: CompiledNegotiation) -> dict[str, set[str]]:
     --------
     >>> from negsim.scenarios import load_scenario
     >>> informs = informed_stages(load_scenario("istanbul-2025").compile())
-    >>> sorted(informs["us_resolve_prior"])  # the US's resolve is drawn after the EU decides
-    ['us_decision']
-    >>> "russia_answer" in informs["secondary_tariff"]  # in Russia's payoff
+    >>> "russia_ultimatum" in informs["tariff_rate"]  # in Russia's payoff, so from its first move on
     True
+    >>> sorted(informs["us_initiative_value"])  # only the US weighs it
+    ['us_deadline', 'us_tariffs']
     """
     neg = compiled.negotiation
     types = {n: v.type() for n, v in compiled.variables.items()}
