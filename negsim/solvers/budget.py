@@ -102,6 +102,10 @@ def estimate(game: Any, method: str) -> dict[str, Any]:
             m, k = shape
             bases = max(math.comb(m + k, m), 1)
             out.update(count=bases, count_limit=MAX_VERTEX_BASES, count_what="possible vertices (C(m + n, m))")
+        elif method == "qre":
+            # the path follower's dense Jacobian is square in the number of strategies
+            k = sum(shape) + 1
+            out.update(bytes=3 * 8 * k * k * batch + 6 * tensor, what=f"a dense {k:,}-square Jacobian")
         elif method == "lemke-howson" and n == 2:
             out.update(count=sum(shape), count_limit=MAX_LEMKE_HOWSON_SIZE, count_what="strategies")
         return out
@@ -114,6 +118,9 @@ def estimate(game: Any, method: str) -> dict[str, Any]:
     sequences = sum(counts)
     per_game = 8 * (6 * nodes + 4 * terminals * players + 12 * sequences) + 12 * pairs
     out.update(bytes=batch * per_game, what=f"{nodes:,} nodes, {sequences:,} sequences, {pairs:,} sibling pairs")
+    if method == "qre":  # agent QRE follows its path with a dense Jacobian over sequences
+        out.update(bytes=out["bytes"] + 3 * 8 * (sequences + 1) ** 2 * batch,
+                   what=f"a dense {sequences + 1:,}-square Jacobian")
     return out
 
 

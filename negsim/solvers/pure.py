@@ -47,7 +47,11 @@ from negsim.games.normal import NormalFormGame
 from negsim.games.profile import MixedProfile
 from negsim.solvers.solution import Solution
 
-__all__ = ["pure_equilibria", "pure_nash", "iterated_elimination", "Elimination"]
+__all__ = ["pure_equilibria", "pure_nash", "iterated_elimination", "Elimination", "MAX_LISTED"]
+
+
+MAX_LISTED: int = 1000
+"""Most equilibria :func:`pure_nash` returns as full profiles (each holds every strategy's probability)."""
 
 
 def _check_tol(tol: float | None) -> float | None:
@@ -137,7 +141,9 @@ def pure_nash(game: NormalFormGame, *, tol: float | None = None) -> Solution:
     """The pure-strategy Nash equilibria of a single game as a :class:`Solution`.
 
     ``profile`` is the first equilibrium in lexicographic order (as a
-    :class:`~negsim.games.MixedProfile` of 0/1 vectors) and ``equilibria`` lists them all.
+    :class:`~negsim.games.MixedProfile` of 0/1 vectors) and ``equilibria`` lists them all,
+    up to :data:`MAX_LISTED` (``info["count"]`` counts them all; :func:`pure_equilibria`
+    returns every one as a tuple of indices).
 
     Raises
     ------
@@ -158,8 +164,8 @@ def pure_nash(game: NormalFormGame, *, tol: float | None = None) -> Solution:
     if not found:
         raise SolverError("the game has no pure-strategy Nash equilibrium")
     solutions = []
-    for profile in found:
-        probs = [np.eye(a)[s] for a, s in zip(game.shape, profile, strict=True)]
+    for profile in found[:MAX_LISTED]:  # each is a full profile: a degenerate game can have millions
+        probs = [np.arange(a) == s for a, s in zip(game.shape, profile, strict=True)]  # not eye(a): a^2 floats
         mixed = MixedProfile(game, probs)
         solutions.append(
             Solution(method="pure", profile=mixed, values=game.payoff(profile).copy(), nash_conv=0.0,
@@ -173,7 +179,7 @@ def pure_nash(game: NormalFormGame, *, tol: float | None = None) -> Solution:
         nash_conv=0.0,
         seconds=time.perf_counter() - started,
         equilibria=tuple(solutions),
-        info={"strategies": first.info["strategies"], "count": len(solutions)},
+        info={"strategies": first.info["strategies"], "count": len(found), "listed": len(solutions)},
     )
 
 
