@@ -98,14 +98,13 @@ def _cmd_games(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- solve
-ITERATIVE_METHODS = {"cfr", "cfr+", "lcfr", "dcfr", "replicator", "fictitious"}
 PROFILE_ROWS = 40
 
 
 @_command("solve")
 def _cmd_solve(args: argparse.Namespace) -> int:
     from negsim.io import load_game
-    from negsim.solvers.dispatch import choose_method, solve
+    from negsim.solvers.dispatch import choose_method, iterative_methods, solve
 
     game = load_game(args.game)
     method = args.method
@@ -113,7 +112,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         method = choose_method(game)
     options: dict[str, Any] = {}
     if args.iterations is not None:
-        if method not in ITERATIVE_METHODS:
+        if method not in iterative_methods():
             from negsim.errors import SolverError
 
             raise SolverError(f"--iterations applies to iterative methods, not {method!r}")
@@ -122,7 +121,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
             raise SolverError("--iterations must be at least 1")
         options["iterations"] = args.iterations
-    if args.progress and method in ITERATIVE_METHODS:
+    if args.progress and method in iterative_methods():
         options["progress"] = True
     solution = solve(game, method=method, **options)
     if args.json:
