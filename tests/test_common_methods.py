@@ -19,17 +19,17 @@ from hypothesis import strategies as st
 
 import negsim
 from negsim.errors import SolverError
-from negsim.games import CHANCE, DECISION, TERMINAL, ExtensiveFormGame, GameBuilder, NormalFormGame, library
+from negsim.games import ExtensiveFormGame, GameBuilder, NormalFormGame, library
 from negsim.games.convert import reduced_normal_form
 from negsim.solvers.dispatch import iterative_methods, methods
 from tests.gamegen import (
-    expected_payoffs_by_walk,
+    behaviour_of,
     extensive_games,
     matrix_game_value,
+    nash_conv_by_walk,
     normal_form_games,
     perfect_information_games,
     rebuild,
-    sequence_numbering,
 )
 
 METHODS = [name for name in methods() if name != "auto"] + ["auto"]
@@ -107,65 +107,6 @@ PAIRS = [(m, c) for (m, c), ok in ACCEPTED.items() if ok]
 
 
 # ---------------------------------------------------------------------------- independent NashConv
-def _behaviour(game: ExtensiveFormGame, profile) -> list[np.ndarray]:
-    """Probabilities per global information set, from the profile's sequence order."""
-    first = sequence_numbering(game)
-    out = []
-    for i, acts in enumerate(game.infosets.actions):
-        p = int(game.infosets.player[i])
-        start = int(first[i]) - 1
-        out.append(np.asarray(profile.probabilities[p][start : start + len(acts)], float))
-    return out
-
-
-def _walk_best_response(game: ExtensiveFormGame, behaviour: list[np.ndarray], player: int) -> float:
-    """A best response's value by walks: information sets decided deepest (in own moves) first."""
-    reach = np.zeros(game.num_nodes)  # chance's and the other players' probability of reaching each node
-    own_depth = np.zeros(game.num_nodes, int)
-
-    def down(h: int, r: float, depth: int) -> None:
-        reach[h], own_depth[h] = r, depth
-        kind = int(game.kind[h])
-        for a, child in enumerate(game.children(h)):
-            if kind == CHANCE:
-                down(int(child), r * float(game.chance_prob[child]), depth)
-            elif int(game.player[h]) == player:
-                down(int(child), r, depth + 1)
-            else:
-                down(int(child), r * float(behaviour[int(game.infoset[h])][a]), depth)
-
-    down(0, 1.0, 0)
-    choice: dict[int, int] = {}
-
-    def value(h: int) -> float:
-        kind = int(game.kind[h])
-        if kind == TERMINAL:
-            return float(game.payoffs[int(game.terminal_index[h]), player])
-        kids = game.children(h)
-        if kind == CHANCE:
-            return sum(float(game.chance_prob[c]) * value(int(c)) for c in kids)
-        g = int(game.infoset[h])
-        if int(game.player[h]) == player:
-            return value(int(kids[choice[g]]))
-        return sum(float(q) * value(int(c)) for q, c in zip(behaviour[g], kids, strict=True) if q > 0)
-
-    mine = [h for h in range(game.num_nodes) if game.kind[h] == DECISION and int(game.player[h]) == player]
-    infosets: dict[int, list[int]] = {}
-    for h in mine:
-        infosets.setdefault(int(game.infoset[h]), []).append(h)
-    for g, nodes in sorted(infosets.items(), key=lambda item: -own_depth[item[1][0]]):
-        k = len(game.infosets.actions[g])
-        gains = [sum(reach[h] * value(int(game.children(h)[a])) for h in nodes) for a in range(k)]
-        choice[g] = int(np.argmax(gains))
-    return value(0)
-
-
-def _nash_conv_extensive(game: ExtensiveFormGame, profile) -> float:
-    behaviour = _behaviour(game, profile)
-    values = expected_payoffs_by_walk(game, behaviour)
-    return sum(_walk_best_response(game, behaviour, p) - values[p] for p in range(game.num_players))
-
-
 def _nash_conv_normal(game: NormalFormGame, probabilities) -> float:
     total = 0.0
     n = game.num_players
@@ -182,7 +123,7 @@ def _nash_conv(solution) -> float:
     game = solution.game
     if isinstance(game, NormalFormGame):
         return _nash_conv_normal(game, [np.asarray(x, float) for x in solution.profile.probabilities])
-    return _nash_conv_extensive(game, solution.profile)
+    return nash_conv_by_walk(game, behaviour_of(game, solution.profile))
 
 
 def _zero_sum_value(game) -> float | None:
@@ -275,7 +216,7 @@ def _per_set(solution) -> list[np.ndarray]:
     game = solution.game
     if isinstance(game, NormalFormGame):
         return [np.asarray(x, float) for x in solution.profile.probabilities]
-    return _behaviour(game, solution.profile)
+    return behaviour_of(game, solution.profile)
 
 
 @pytest.mark.parametrize(("method", "cls"), PAIRS)
