@@ -19,7 +19,7 @@ from hypothesis.extra.numpy import arrays
 
 from negsim.errors import SolverError
 from negsim.games import library
-from negsim.solvers.bargaining import (
+from negsim.bargaining import (
     fearon_range,
     finite_horizon_shares,
     kalai_smorodinsky,

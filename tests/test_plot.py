@@ -29,7 +29,7 @@ from negsim.plot import (
     tree_layout,
 )
 from negsim.scenarios import load_scenario
-from negsim.solvers.bargaining import kalai_smorodinsky, nash_bargaining, pareto_frontier
+from negsim.bargaining import kalai_smorodinsky, nash_bargaining, pareto_frontier
 from negsim.solvers.cfr import cfr
 
 ONE_SHOT = Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml"  # the one-shot model of 16 May, a fixture
@@ -323,7 +323,7 @@ def test_frontier_shows_outcomes_frontier_and_both_solutions():
 def test_frontier_without_the_bargaining_module_finds_the_same_points(monkeypatch):
     d = [1.0, 1.5]
     expected = plot_frontier(UTILITIES, disagreement=d).axes[0]
-    monkeypatch.setitem(sys.modules, "negsim.solvers.bargaining", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "negsim.bargaining", None)  # import now fails
     monkeypatch.delattr(negsim.solvers, "bargaining", raising=False)
     fallback = plot_frontier(UTILITIES, disagreement=d).axes[0]
     assert legend_texts(fallback) == legend_texts(expected)

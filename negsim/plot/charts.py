@@ -431,7 +431,7 @@ def _mark_threshold(ax: Axes, threshold: Any, *, vertical: bool) -> None:
 def _bargaining_points(u: np.ndarray, d: np.ndarray):
     """Pareto mask, Nash and Kalai–Smorodinsky points (``None`` where no outcome beats ``d``)."""
     try:
-        from negsim.solvers import bargaining
+        from negsim import bargaining
     except ImportError:  # pragma: no cover - the bargaining solvers are optional here
         bargaining = None
     if bargaining is not None:
