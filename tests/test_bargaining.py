@@ -17,8 +17,6 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from negsim.errors import SolverError
-from negsim.games import library
 from negsim.bargaining import (
     fearon_range,
     finite_horizon_shares,
@@ -30,6 +28,8 @@ from negsim.bargaining import (
     rubinstein,
     war_is_rational,
 )
+from negsim.errors import SolverError
+from negsim.games import library
 
 PIE = np.array([[1.0, 0.0], [0.0, 1.0]])
 small = st.integers(-3, 6).map(float)

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 import negsim
 from negsim.analysis import Threshold, monte_carlo, solve_game, sweep
+from negsim.bargaining import kalai_smorodinsky, nash_bargaining, pareto_frontier
 from negsim.errors import GameError, NegsimError, ScenarioError, SolverError
 from negsim.games import library
 from negsim.plot import (
@@ -29,8 +30,7 @@ from negsim.plot import (
     tree_layout,
 )
 from negsim.scenarios import load_scenario
-from negsim.bargaining import kalai_smorodinsky, nash_bargaining, pareto_frontier
-from negsim.solvers.cfr import cfr
+from negsim.solvers import cfr
 
 ONE_SHOT = Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml"  # the one-shot model of 16 May, a fixture
 REJECT = "Russia rejects the unconditional ceasefire"
@@ -411,7 +411,7 @@ SCRIPT = textwrap.dedent(
     import sys
     from negsim.games import library
     from negsim.plot import plot_convergence, plot_tree, save
-    from negsim.solvers.cfr import cfr
+    from negsim.solvers import cfr
     kuhn = library.kuhn_poker()
     solution = cfr(kuhn, iterations=20)
     save(plot_tree(kuhn, solution), sys.argv[1])

@@ -150,7 +150,7 @@ def plot_convergence(
     Examples
     --------
     >>> from negsim.games import library
-    >>> from negsim.solvers.cfr import cfr
+    >>> from negsim.solvers import cfr
     >>> kuhn = library.kuhn_poker()
     >>> fig = plot_convergence({v: cfr(kuhn, variant=v, iterations=100) for v in ("cfr", "cfr+")})
     >>> [line.get_label().split(":")[0] for line in fig.axes[0].get_lines()]

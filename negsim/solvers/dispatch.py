@@ -56,7 +56,7 @@ class _Method:
 
 def _cfr_variant(variant: str) -> Callable[..., Solution]:
     def run(game: Any, **options: Any) -> Solution:
-        from negsim.solvers.cfr import cfr
+        from negsim.solvers._cfr import cfr
 
         return cfr(game, variant=variant, **options)
 
@@ -108,7 +108,7 @@ def _qre(game: Any, **options: Any) -> Solution:
     return agent_qre(game, **options).solution
 
 
-_CFR = {"targets": ("cfr:cfr",), "fixed": ("variant",), "iterative": True}
+_CFR = {"targets": ("_cfr:cfr",), "fixed": ("variant",), "iterative": True}
 _METHODS: dict[str, _Method] = {
     "cfr": _Method("cfr", "vanilla counterfactual regret minimization (approximate)", _cfr_variant("cfr"),
                    ("extensive",), **_CFR),

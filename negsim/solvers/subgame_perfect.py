@@ -486,7 +486,7 @@ def _solve_region(game: ExtensiveFormGame, method: str, iterations: int, ties: s
         from negsim.solvers.lemke import lemke
 
         return lemke(game), "lemke"
-    from negsim.solvers.cfr import cfr
+    from negsim.solvers._cfr import cfr
 
     return cfr(game, variant=method, iterations=iterations), method
 
