@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import negsim
-from negsim.analysis import derivatives, monte_carlo, solve_game, sweep, threshold
+from negsim.analysis import derivatives, draw_parameters, monte_carlo, solve_game, sweep, threshold
 from negsim.analysis.batch import solve_batch
-from negsim.analysis.sweep import draw_parameters
 from negsim.scenarios import load_scenario
 
 ONE_SHOT = Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml"  # the one-shot model of 16 May, a fixture
