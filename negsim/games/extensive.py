@@ -731,10 +731,19 @@ class ExtensiveFormGame:
             f"and {h} are reached by different earlier moves of {self.players[int(self.player[h])]}"
         )
 
-    def require_perfect_recall(self, what: str = "this operation") -> None:
-        """Raise :class:`GameError` naming the first violation if recall is imperfect."""
+    def require_perfect_recall(self, what: str = "this operation", *, error: type[Exception] = GameError) -> None:
+        """Raise ``error`` (:class:`GameError` unless told) naming the first violation if recall is imperfect.
+
+        Solvers pass ``error=SolverError``: the game is fine, the method does not fit it.
+
+        Examples
+        --------
+        >>> from negsim.errors import SolverError
+        >>> from negsim.games import library
+        >>> library.kuhn_poker().require_perfect_recall("CFR", error=SolverError)  # nothing raised
+        """
         if self._recall_violation is not None:
-            raise GameError(f"{what} needs perfect recall; {self._recall_violation}")
+            raise error(f"{what} needs perfect recall: {self._recall_violation}")
 
     @cached_property
     def _chance_reach_nodes(self) -> np.ndarray:

@@ -226,11 +226,7 @@ def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
         if game.batch_size is None and game.num_profiles <= 1_000_000 and pure_equilibria(game):
             return "pure"
         return "qre"
-    if not game.has_perfect_recall:
-        raise SolverError(
-            "no negsim solver handles games without perfect recall: "
-            f"{game._recall_violation}"
-        )
+    game.require_perfect_recall("every negsim solver", error=SolverError)
     if game.is_perfect_information:
         return "backward"
     two_zero = game.num_players == 2 and game.is_constant_sum()
@@ -320,8 +316,8 @@ def _check_fit(game: ExtensiveFormGame | NormalFormGame, key: str) -> None:
     if key in ("lemke", "support", "vertex", "lemke-howson") and n != 2:
         raise SolverError(f"method {key!r} needs a two-player game; use 'pure', 'qre', 'replicator' or 'cfr+'")
     if isinstance(game, ExtensiveFormGame):
-        if key in ("cfr", "cfr+", "lcfr", "dcfr", "lp", "lemke", "spe", "qre") and not game.has_perfect_recall:
-            raise SolverError(f"method {key!r} needs perfect recall: {game._recall_violation}")
+        if key in ("cfr", "cfr+", "lcfr", "dcfr", "lp", "lemke", "spe", "qre"):
+            game.require_perfect_recall(f"method {key!r}", error=SolverError)
         if key == "backward" and not game.is_perfect_information:
             raise SolverError(
                 "backward induction needs perfect information (every information set a single node); "
