@@ -768,6 +768,24 @@ class ExtensiveFormGame:
             self._chance_reach_nodes[..., self.terminals], self.payoffs
         )
 
+    @property
+    def structure_key(self) -> object:
+        """An object shared by the games made from this one (``with_batch``, ``batch_item``) once built.
+
+        Caches of what depends on the tree alone (the solvers' kernels) key on it, weakly:
+        a batch of payoffs reuses its tree's kernel. Builds the sequence-form structure on
+        first use, so the game needs perfect recall.
+
+        Examples
+        --------
+        >>> from negsim.games import library
+        >>> kuhn = library.kuhn_poker()
+        >>> key = kuhn.structure_key
+        >>> kuhn.with_batch(payoffs=kuhn.payoffs[None]).structure_key is key
+        True
+        """
+        return self._structure_cache
+
     @cached_property
     def _structure_cache(self) -> _TreeplexStructure:
         last = self._node_last_sequences
