@@ -12,6 +12,9 @@ Examples
 30
 """
 
+from negsim import _startup  # noqa: F401 - first: no traceback if the command is interrupted while importing
+
+# isort: split
 from negsim import games
 from negsim.errors import GameError, NegsimError, NegsimWarning, ScenarioError, SolverError
 from negsim.games import ExtensiveFormGame, GameBuilder, NormalFormGame

@@ -20,6 +20,8 @@ __all__ = ["main", "build_parser"]
 EXIT_OK = 0
 EXIT_FAILED_CHECK = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+MESSAGE_CHARS = 300  # an error echoing a 4,000-character expression is cut to this
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -345,6 +347,18 @@ def _parse_param_range(text: str) -> tuple[str, Any]:
     return name.strip(), np.linspace(lo, hi, n)
 
 
+def _grid(texts: list[str]) -> dict[str, Any]:
+    from negsim.errors import ScenarioError
+
+    grid: dict[str, Any] = {}
+    for text in texts:
+        name, values = _parse_param_range(text)
+        if name in grid:
+            raise ScenarioError(f"--param {name} is given twice; give each parameter once")
+        grid[name] = values
+    return grid
+
+
 @_command("sweep")
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from negsim.analysis import monte_carlo, sweep
@@ -355,12 +369,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise ScenarioError("give --param name=lo:hi:n (a grid) or --draws N (Monte Carlo), not both")
     options = _solver_options(scenario, args)
     if args.param:
-        grid = dict(_parse_param_range(text) for text in args.param)
+        grid = _grid(args.param)
         result = sweep(scenario, grid, options=options, progress=args.progress)
     else:
         if args.draws < 1:
             raise ScenarioError("--draws must be at least 1")
         result = monte_carlo(scenario, draws=args.draws, seed=args.seed, options=options, progress=args.progress)
+    status = EXIT_OK
+    if result.info.get("interrupted"):
+        # Ctrl-C after some chunks: print what was finished, flagged, and exit as interrupted
+        print(f"negsim sweep: interrupted; showing the {result.draws:,} of {result.info['requested']:,} settings "
+              "finished", file=sys.stderr)
+        status = EXIT_INTERRUPTED
     if args.csv:
         import csv
 
@@ -368,15 +388,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-        return EXIT_OK
+        return status
     if args.json:
         data = result.to_dict()
+        data["interrupted"] = bool(result.info.get("interrupted", False))
         if args.param:
             data["grid"] = result.rows()
         print_json(data)
-        return EXIT_OK
+        return status
     print(_batch_text(scenario, result, grid=bool(args.param)))
-    return EXIT_OK
+    return status
 
 
 def _batch_text(scenario: Any, result: Any, *, grid: bool) -> str:
@@ -436,7 +457,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
         if not args.param or len(args.param) > 2:
             raise ScenarioError("--kind sweep needs one or two --param name=lo:hi:n")
-        grid = dict(_parse_param_range(text) for text in args.param)
+        grid = _grid(args.param)
         fact = args.fact
         if fact is None and args.condition is None:
             if not scenario.negotiation.expectations:
@@ -500,6 +521,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- parser
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``negsim`` command (all subcommands)."""
     parser = _Parser(
@@ -508,7 +539,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Game-theoretic models of negotiations: solve games and the scenarios of the "
             "2025 Russia-Ukraine ceasefire talks."
         ),
-        epilog="Exit status: 0 success, 1 a check or expectation failed, 2 bad input.",
+        epilog=(
+            "Exit status: 0 success, 1 a check or expectation failed, 2 bad input (including a game too large "
+            "for the memory or size limits, or running out of memory), 130 interrupted (Ctrl-C)."
+        ),
     )
     from negsim import __version__
 
@@ -600,7 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or a .toml file")
     p.add_argument("--param", action="append", metavar="NAME=LO:HI:N", help="a grid axis (repeatable)")
     p.add_argument("--draws", type=int, default=None, metavar="N", help="Monte Carlo draws from the priors")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed for --draws (reproducible)")
+    p.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                   help="random seed for --draws (a non-negative integer; reproducible)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
     p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
     p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
@@ -688,30 +723,54 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``negsim`` command; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_BAD_INPUT
+    import warnings
+
+    warnings.showwarning = _show_warning
+    command = "negsim"
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_BAD_INPUT
+        command = f"negsim {args.command}"
         return _COMMANDS[args.command](args)
     except NegsimError as exc:
-        print(f"negsim {args.command}: error: {exc}", file=sys.stderr)
+        _say(f"{command}: error: {exc}")
         return EXIT_BAD_INPUT
     except FileNotFoundError as exc:
-        print(f"negsim {args.command}: error: {exc.filename}: no such file", file=sys.stderr)
+        _say(f"{command}: error: {exc.filename}: no such file")
         return EXIT_BAD_INPUT
     except IsADirectoryError as exc:
-        print(f"negsim {args.command}: error: {exc.filename}: is a directory", file=sys.stderr)
+        _say(f"{command}: error: {exc.filename}: is a directory")
         return EXIT_BAD_INPUT
     except PermissionError as exc:
-        print(f"negsim {args.command}: error: {exc.filename}: permission denied", file=sys.stderr)
+        _say(f"{command}: error: {exc.filename}: permission denied")
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        _say(f"{command}: error: out of memory; try a smaller game, fewer draws or a lower NEGSIM_MEMORY_LIMIT")
+        return EXIT_BAD_INPUT
+    except RecursionError:
+        _say(f"{command}: error: the input is nested too deeply")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print(f"negsim {args.command}: interrupted", file=sys.stderr)
-        return 130
+        _say(f"{command}: interrupted")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _say(message: str) -> None:
+    """Print one line on stderr: newlines folded, long echoes of the input cut short."""
+    line = " ".join(str(message).split())
+    if len(line) > MESSAGE_CHARS:
+        line = line[: MESSAGE_CHARS - 5] + " ..."
+    print(line, file=sys.stderr)
+
+
+def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    """Warnings as ``negsim: warning: ...``, without the installation path of the module that raised them."""
+    _say(f"negsim: warning: {message}")
 
 
 def _entry() -> None:  # pragma: no cover - console script

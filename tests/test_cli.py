@@ -389,3 +389,92 @@ def test_list_shows_istanbul(tmp_path, capsys, monkeypatch):
     entries = {e["name"]: e for e in json.loads(out)}
     assert entries["istanbul-2025"]["title"].startswith("The 2025 talks")
     assert Path(entries["istanbul-2025"]["path"]).is_file()
+
+
+# ---------------------------------------------------------------------------- hostile input (issue 11)
+def test_a_negative_seed_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["sweep", "istanbul-2025", "--draws", "10", "--seed", "-1"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "non-negative integer" in err and "Traceback" not in err
+
+
+def test_a_repeated_param_is_refused(capsys):
+    status, _, err = _run(capsys, "sweep", "istanbul-2025", "--param", "secondary_tariff=1:2:2",
+                          "--param", "secondary_tariff=3:4:2")
+    assert status == 2 and "given twice" in _one_line_error(err, "sweep")
+
+
+def test_long_errors_are_cut_to_one_short_line(capsys, tmp_path):
+    path = tmp_path / "long.toml"
+    text = (REPO / "scenarios" / "memoranda_2025_06_02.toml").read_text(encoding="utf-8")
+    long_condition = " or ".join(["withdrawal"] * 800) + " or nonsense_name"
+    path.write_text(text.replace('when = "ceasefire == \'none\'"', f'when = "{long_condition}"', 1), encoding="utf-8")
+    status, _, err = _run(capsys, "run", str(path))
+    assert status == 2 and len(_one_line_error(err, "run")) <= 301
+
+
+def _all_blocked_stage(tmp_path: Path) -> Path:
+    """The memoranda scenario with both of Russia's first moves blocked by an impossible condition."""
+    lines = (REPO / "scenarios" / "memoranda_2025_06_02.toml").read_text(encoding="utf-8").split("\n")
+    for name in ("reject_ukraine_memo", "accept_ukraine_memo"):
+        i = lines.index(f'name = "{name}"')
+        lines.insert(i + 1, 'when = "withdrawal and not withdrawal"')
+    path = tmp_path / "blocked.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_a_stage_whose_moves_are_all_blocked_is_skipped_not_a_crash(capsys, tmp_path):
+    path = _all_blocked_stage(tmp_path)
+    status, out, err = _run(capsys, "run", str(path))
+    assert status == 0 and "Traceback" not in err
+    assert "skipped" in out and "russia_on_ukraine_memo" in out
+    # the blocked moves are not reported under the next stage, which plays other moves
+    assert "accept_ukraine_memo" not in out.split("skipped")[0]
+    status, out, _ = _run(capsys, "run", str(path), "--json")
+    story = json.loads(out)
+    assert status == 0 and all(b["move"] not in ("accept_ukraine_memo", "reject_ukraine_memo")
+                               or b["stage"] == "russia_on_ukraine_memo" for b in story.get("blocked", []))
+
+
+def test_ctrl_c_while_importing_is_one_line(tmp_path):
+    # the hook negsim installs for the command, exercised as if Ctrl-C came during `import scipy`
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    code = "import sys; sys.orig_argv = [sys.executable, '-m', 'negsim']; import negsim; raise KeyboardInterrupt"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 130 and done.stderr == "negsim: interrupted\n"
+    code = "import negsim; raise KeyboardInterrupt"  # a library user's script keeps Python's report
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert "Traceback" in done.stderr
+
+
+def test_memory_error_is_one_line(capsys, monkeypatch):
+    import negsim.io
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(negsim.io, "load_game", exhausted)
+    status, _, err = _run(capsys, "info", "kuhn-poker")
+    assert status == 2 and "out of memory" in _one_line_error(err, "info")
+
+
+def test_an_interrupted_sweep_prints_what_it_finished(capsys, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("negsim.analysis.sweep")
+    real, calls = module.solve_batch, []
+
+    def interrupt_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "solve_batch", interrupt_second)
+    monkeypatch.setattr(module, "CHUNK_BYTES", 1)  # one draw per chunk
+    status, out, err = _run(capsys, "sweep", "istanbul-2025", "--draws", "5", "--seed", "1", "--json")
+    data = json.loads(out)
+    assert status == 130 and data["interrupted"] is True and data["draws"] == 1
+    assert "interrupted" in err and "Traceback" not in err

@@ -827,3 +827,12 @@ def test_random_conditions_with_arithmetic_are_values_not_conditions(case):
         assert re.search(r"[-+*/]|\bif\b|\b(min|max|abs)\(", text.replace("30-day", ""))
     else:
         np.testing.assert_array_equal(cond.evaluate(FUZZ_ENV), expected, err_msg=text)
+
+
+@pytest.mark.parametrize("text", ["ｖ + 1", "ｔｒｕｅ", "v > 1 and ｔｒｕｅ", "ﬁ"])
+def test_look_alike_names_are_refused_not_normalized(text):
+    # Python's parser folds fullwidth letters and ligatures (NFKC): 'ｖ' would silently be 'v'
+    names = {"v": NameType(NUMBER), "fi": NameType(NUMBER)}
+    with pytest.raises(ScenarioError, match="look-alike"):
+        parse_expression(text, names, mode="value")
+    assert parse_expression("v + fi", names, mode="value").evaluate({"v": np.array([1.0]), "fi": np.array([2.0])}) == 3

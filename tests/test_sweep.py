@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -166,3 +167,49 @@ def test_sweep_errors(scenario):
         sweep(scenario, {"secondary_tarif": [1.0]})
     with pytest.raises(negsim.ScenarioError):
         sweep(scenario, {"secondary_tariff": [float("nan")]})
+
+
+def test_chunked_sweep_equals_one_chunk_and_keeps_summaries_only(scenario, monkeypatch):
+    module = importlib.import_module("negsim.analysis.sweep")  # the package exports a function of that name
+
+    whole = monte_carlo(scenario, draws=40, seed=3)
+    chunked = monte_carlo(scenario, draws=40, seed=3, chunk_bytes=1)  # one setting per chunk
+    assert chunked.info["chunks"] == 40 and whole.info["chunks"] == 1
+    np.testing.assert_allclose(chunked.values, whole.values, atol=1e-9)
+    np.testing.assert_allclose(chunked.outcome_probabilities, whole.outcome_probabilities, atol=1e-9)
+    for fact, probs in whole.facts.items():
+        np.testing.assert_allclose(chunked.facts[fact], probs, atol=1e-9)
+    monkeypatch.setattr(module, "KEEP_REACH_ENTRIES", 0)  # a batch too large to keep terminal reach
+    light = monte_carlo(scenario, draws=5, seed=3)
+    assert light.terminal_reach is None and light.summary()
+    with pytest.raises(negsim.ScenarioError, match="does not keep"):
+        light.probability("true")
+
+
+def test_an_interrupted_sweep_returns_the_finished_chunks(scenario, monkeypatch):
+    module = importlib.import_module("negsim.analysis.sweep")  # the package exports a function of that name
+
+    calls = []
+    real = module.solve_batch
+
+    def interrupt_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "solve_batch", interrupt_third)
+    result = monte_carlo(scenario, draws=10, seed=1, chunk_bytes=1)
+    assert result.info["interrupted"] and result.info["requested"] == 10 and result.draws == 2
+    assert result.values.shape[0] == result.outcome_probabilities.shape[0] == 2
+    calls.clear()
+    monkeypatch.setattr(module, "solve_batch", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # nothing finished: nothing to show
+        monte_carlo(scenario, draws=3, seed=1)
+
+
+def test_empty_settings_are_refused(compiled):
+    from negsim.analysis import solve_settings
+
+    with pytest.raises(negsim.ScenarioError, match="empty"):
+        solve_settings(compiled, {"secondary_tariff": np.array([])})

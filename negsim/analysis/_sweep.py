@@ -32,10 +32,8 @@ import numpy as np
 
 from negsim.analysis.batch import BatchSolution, solve_batch
 from negsim.errors import ScenarioError
-from negsim.games.profile import BehaviorProfile
 from negsim.negotiation.compiler import CompiledNegotiation
 from negsim.negotiation.model import Negotiation
-from negsim.solvers.best_response import deviation_gains, expected_values
 
 __all__ = [
     "BatchResult",
@@ -99,7 +97,10 @@ class BatchResult:
         ``given`` has probability 0).
         """
         if self.compiled is None or self.terminal_reach is None:
-            raise ScenarioError("this result does not keep the terminal probabilities")
+            raise ScenarioError(
+                "this result does not keep the terminal probabilities (too many settings times terminals; "
+                "see negsim.analysis.sweep.KEEP_REACH_ENTRIES): add the condition as an [[expect]] fact instead"
+            )
         mask = np.asarray(self.compiled.terminal_condition(self.compiled.condition(condition)), bool)
         if given is None:
             return self.terminal_reach[:, mask].sum(axis=1)
@@ -221,18 +222,97 @@ def _compiled(model: Any) -> CompiledNegotiation:
 
 _WORKER_CACHE: dict[int, CompiledNegotiation] = {}
 
+CHUNK_BYTES: int = 128 * 2**20
+"""Working memory one chunk of settings may use (estimated from the game's sizes).
+
+:func:`solve_settings` splits a batch into chunks of at most this much work and keeps only
+per-setting summaries of each (values, NashConv, outcome, issue and fact probabilities), so
+its peak memory is about ``CHUNK_BYTES`` plus ``8 * (n + K + facts + issue values + 4)``
+bytes per setting (``K`` outcomes), whatever the number of settings."""
+
+KEEP_REACH_ENTRIES: int = 4_000_000
+"""Batches with at most this many (setting, terminal) pairs keep ``terminal_reach``
+(for :meth:`BatchResult.probability`); larger ones keep summaries only."""
+
+
+def chunk_size(game_sizes: Mapping[str, int], *, budget: int | None = None) -> int:
+    """Settings per chunk so that one chunk's arrays stay within ``budget`` bytes (default :data:`CHUNK_BYTES`).
+
+    ``game_sizes`` holds ``nodes``, ``terminals``, ``players`` and ``sequences`` (summed over
+    players). The estimate counts, per setting, the batched payoffs and chance
+    probabilities, node reach, and the solvers' per-sequence work arrays, with room to spare.
+
+    Examples
+    --------
+    >>> chunk_size({"nodes": 1000, "terminals": 600, "players": 3, "sequences": 500})
+    626
+    """
+    per_setting = 8 * (
+        8 * int(game_sizes["nodes"])
+        + 6 * int(game_sizes["terminals"]) * max(int(game_sizes["players"]), 1)
+        + 16 * int(game_sizes["sequences"])
+    )
+    return max(1, int(budget or CHUNK_BYTES) // max(per_setting, 1))
+
+
+def _sizes(compiled: CompiledNegotiation) -> dict[str, int]:
+    game = compiled.game
+    return {"nodes": int(game.num_nodes), "terminals": int(game.num_terminals), "players": int(game.num_players),
+            "sequences": int(sum(game.sequence_form.num_sequences))}
+
+
+class _Summarizer:
+    """Per-setting summaries of a solved chunk: the masks over terminals are built once."""
+
+    def __init__(self, compiled: CompiledNegotiation) -> None:
+        neg = compiled.negotiation
+        outcomes, self.index = np.unique(_terminal_labels(compiled), return_inverse=True)
+        self.outcomes = tuple(str(o) for o in outcomes)
+        self.issue_masks: dict[str, dict[str, np.ndarray]] = {}
+        for issue in neg.issues:
+            var = compiled.variables[issue.name]
+            codes = compiled.terminal_codes[issue.name]
+            self.issue_masks[issue.name] = {
+                _text(value): codes == c for c, value in enumerate(var.values) if np.any(codes == c)
+            }
+        self.fact_masks = {}
+        for k, exp in enumerate(neg.expectations):
+            condition = compiled.condition(exp.condition, where=f"expect[{k}].condition")
+            self.fact_masks[exp.fact] = np.asarray(compiled.terminal_condition(condition), bool)
+
+    def __call__(self, solved: BatchSolution, keep_reach: bool) -> dict[str, Any]:
+        reach = solved.profile.node_reach()[:, solved.game.terminals]
+        outcome_probs = np.zeros((reach.shape[0], len(self.outcomes)))
+        np.add.at(outcome_probs.T, self.index, reach.T)
+        return {
+            "values": np.asarray(solved.values),
+            "nash_conv": np.asarray(solved.nash_conv),
+            "certified": np.asarray(solved.certified),
+            "outcome_probabilities": outcome_probs,
+            "issues": {name: {v: reach[:, m].sum(axis=1) for v, m in masks.items()}
+                       for name, masks in self.issue_masks.items()},
+            "facts": {fact: reach[:, m].sum(axis=1) for fact, m in self.fact_masks.items()},
+            "reach": reach if keep_reach else None,
+            "outcomes": self.outcomes,
+            "method": solved.method,
+            "seeded": int(solved.info.get("seeded", 0)),
+            "strategy": solved.info.get("strategy"),
+        }
+
 
 def _solve_chunk(
-    negotiation: Negotiation, parameters: dict[str, np.ndarray], options: dict[str, Any], strategy: str
-) -> tuple[list[np.ndarray], np.ndarray, dict[str, Any]]:
-    """Solve one chunk (in a worker): plain arrays out, so that any executor can ship them back."""
+    negotiation: Negotiation, parameters: dict[str, np.ndarray], options: dict[str, Any], strategy: str,
+    keep_reach: bool = False,
+) -> dict[str, Any]:
+    """Solve one chunk (in a worker): per-setting summaries out, so that any executor can ship them back."""
     key = hash(repr(negotiation))
-    compiled = _WORKER_CACHE.get(key)
-    if compiled is None:
+    cached = _WORKER_CACHE.get(key)
+    if cached is None:
         compiled = negotiation.compile()
-        _WORKER_CACHE[key] = compiled
+        cached = _WORKER_CACHE[key] = (compiled, _Summarizer(compiled))  # type: ignore[assignment]
+    compiled, summarize = cached  # type: ignore[misc]
     solved = solve_batch(compiled.game_for(parameters), options, strategy=strategy)
-    return [np.asarray(p) for p in solved.profile.probabilities], solved.certified, dict(solved.info)
+    return summarize(solved, keep_reach)
 
 
 def solve_settings(
@@ -246,8 +326,15 @@ def solve_settings(
     progress: bool = False,
     shape: tuple[int, ...] | None = None,
     info: Mapping[str, Any] | None = None,
+    chunk_bytes: int | None = None,
 ) -> BatchResult:
     """Solve a negotiation for a batch of parameter settings (the engine of sweep and Monte Carlo).
+
+    The settings are solved in chunks (see :data:`CHUNK_BYTES`) and only per-setting
+    summaries are kept, so memory does not grow with the number of settings beyond a few
+    numbers each. If the run is interrupted (Ctrl-C) after at least one chunk, the result
+    holds the settings finished so far, with ``info["interrupted"] = True`` and
+    ``info["requested"]`` the number asked for.
 
     Parameters
     ----------
@@ -259,11 +346,15 @@ def solve_settings(
     strategy : {"reuse", "cfr"}
         See :func:`negsim.analysis.batch.solve_batch`.
     executor : concurrent.futures.Executor, optional
-        Split the batch into ``chunks`` and solve them with ``executor.map``.
+        Solve the chunks with ``executor.map`` (threads, processes, or a dask client's
+        ``client.get_executor()``).
     chunks : int, optional
-        Number of chunks for the executor (default: 4).
+        Least number of chunks for the executor (default: 4); more when the memory
+        budget asks for smaller ones.
     progress : bool
         Progress bar.
+    chunk_bytes : int, optional
+        Memory budget of one chunk (default :data:`CHUNK_BYTES`).
 
     Returns
     -------
@@ -277,78 +368,76 @@ def solve_settings(
     if len(sizes) != 1:
         raise ScenarioError("all parameter arrays must have the same length")
     B = sizes.pop()
+    if B < 1:
+        raise ScenarioError("no parameter settings to solve (the arrays are empty)")
     for name in params:
         neg.parameter(name)
     opts = dict(neg.solver)
     opts.update(options or {})
-    game = compiled.game_for(params)
-    if executor is None:
-        solved = solve_batch(game, opts, strategy=strategy, progress=progress)
-    else:
-        n_chunks = max(1, min(int(chunks or 4), B))
-        bounds = np.linspace(0, B, n_chunks + 1).astype(int)
-        pieces = [{k: v[lo:hi] for k, v in params.items()} for lo, hi in itertools.pairwise(bounds) if hi > lo]
-        parts = list(
-            executor.map(_solve_chunk, [neg] * len(pieces), pieces, [opts] * len(pieces), [strategy] * len(pieces))
-        )
-        probs = [np.concatenate([part[0][p] for part in parts]) for p in range(game.num_players)]
-        profile = BehaviorProfile(game, probs)
-        gains = deviation_gains(game, profile)
-        solved = BatchSolution(
-            game=game,
-            profile=profile,
-            values=expected_values(game, profile),
-            nash_conv=gains.sum(axis=-1),
-            certified=np.concatenate([part[1] for part in parts]),
-            method=str(parts[0][2].get("method", opts.get("method", "auto"))),
-            seconds=time.perf_counter() - started,
-            info={"strategy": strategy, "seeded": int(sum(part[2].get("seeded", 0) for part in parts)),
-                  "chunks": len(parts)},
-        )
-    return _collect(compiled, params, solved, started, shape or (B,), info or {})
+    step = chunk_size(_sizes(compiled), budget=chunk_bytes)
+    n_chunks = max(-(-B // step), min(int(chunks or 4), B) if executor is not None else 1)
+    bounds = np.linspace(0, B, n_chunks + 1).astype(int)
+    pieces = [{k: v[lo:hi] for k, v in params.items()} for lo, hi in itertools.pairwise(bounds) if hi > lo]
+    keep_reach = B * compiled.num_terminals <= KEEP_REACH_ENTRIES
+    parts: list[dict[str, Any]] = []
+    interrupted = False
+    try:
+        if executor is not None:
+            for part in executor.map(_solve_chunk, [neg] * len(pieces), pieces, [opts] * len(pieces),
+                                     [strategy] * len(pieces), [keep_reach] * len(pieces)):
+                parts.append(part)
+        else:
+            summarize = _Summarizer(compiled)
+            bar = None
+            if progress and len(pieces) > 1:
+                from tqdm.auto import tqdm
+
+                bar = tqdm(total=B, unit="setting", leave=False)
+            for piece in pieces:
+                solved = solve_batch(compiled.game_for(piece), opts, strategy=strategy,
+                                     progress=progress and len(pieces) == 1)
+                parts.append(summarize(solved, keep_reach))
+                del solved  # free the chunk's game and profile before the next chunk is built
+                if bar is not None:
+                    bar.update(len(next(iter(piece.values()))))
+            if bar is not None:
+                bar.close()
+    except KeyboardInterrupt:
+        if not parts:
+            raise
+        interrupted = True
+    done = sum(len(part["nash_conv"]) for part in parts)
+    kept = {k: v[:done] for k, v in params.items()}
+    details = dict(info or {})
+    details.update({"strategy": parts[0]["strategy"] or strategy, "method": parts[0]["method"],
+                    "seeded": int(sum(part["seeded"] for part in parts)), "chunks": len(parts)})
+    if interrupted:
+        details.update({"interrupted": True, "requested": int(B)})
+    return _collect(compiled, kept, parts, started, shape if shape and not interrupted else (done,), details)
 
 
-def _collect(compiled: CompiledNegotiation, params, solved: BatchSolution, started, shape, info) -> BatchResult:
-    neg = compiled.negotiation
-    values, nash, certified = solved.values, solved.nash_conv, solved.certified
-    # equilibrium probability of every terminal, per setting
-    reach = solved.profile.node_reach()[:, solved.game.terminals]
-    # outcome labels of the terminals from the issues' final values
-    labels = _terminal_labels(compiled)
-    outcomes, index = np.unique(labels, return_inverse=True)
-    outcome_probs = np.zeros((reach.shape[0], outcomes.size))
-    np.add.at(outcome_probs.T, index, reach.T)
-    issues = {}
-    for issue in neg.issues:
-        var = compiled.variables[issue.name]
-        codes = compiled.terminal_codes[issue.name]
-        table = {}
-        for c, value in enumerate(var.values):
-            mask = codes == c
-            if np.any(mask):
-                table[_text(value)] = reach[:, mask].sum(axis=1)
-        issues[issue.name] = table
-    facts = {}
-    for k, exp in enumerate(neg.expectations):
-        cond = compiled.condition(exp.condition, where=f"expect[{k}].condition")
-        mask = np.asarray(compiled.terminal_condition(cond), bool)
-        facts[exp.fact] = reach[:, mask].sum(axis=1)
-    details = dict(info)
-    details.update({"strategy": solved.info.get("strategy"), "method": solved.method,
-                    "seeded": int(solved.info.get("seeded", 0)), "chunks": int(solved.info.get("chunks", 1))})
+def _collect(compiled: CompiledNegotiation, params, parts, started, shape, info) -> BatchResult:
+    def join(key: str) -> np.ndarray:
+        return np.concatenate([part[key] for part in parts])
+
+    first = parts[0]
+    issues = {name: {v: np.concatenate([part["issues"][name][v] for part in parts]) for v in table}
+              for name, table in first["issues"].items()}
+    facts = {fact: np.concatenate([part["facts"][fact] for part in parts]) for fact in first["facts"]}
+    reach = join("reach") if all(part["reach"] is not None for part in parts) else None
     return BatchResult(
         parameters=dict(params),
-        agents=neg.agent_names,
-        values=values,
-        nash_conv=nash,
-        outcomes=tuple(str(o) for o in outcomes),
-        outcome_probabilities=outcome_probs,
+        agents=compiled.negotiation.agent_names,
+        values=join("values"),
+        nash_conv=join("nash_conv"),
+        outcomes=first["outcomes"],
+        outcome_probabilities=join("outcome_probabilities"),
         issues=issues,
         facts=facts,
-        certified=certified,
+        certified=join("certified"),
         seconds=time.perf_counter() - started,
         shape=tuple(shape),
-        info=details,
+        info=info,
         terminal_reach=reach,
         compiled=compiled,
     )

@@ -238,8 +238,12 @@ def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_na
             value_sum[label] += r * float(node_values[child, agent])
             value_weight[label] += r
         for move, reason in compiled.blocked.get(int(h), []):
-            blocked_weight[move] += r
-            reasons.setdefault(move, reason)
+            # a stage whose every move is blocked is skipped, and its blocked moves are recorded at
+            # the node of the next stage: they are not this stage's, unless the name is reused here
+            # for a move that is not playable at this node
+            if move in blocked_weight and move not in labels:
+                blocked_weight[move] += r
+                reasons.setdefault(move, reason)
         for c in private:
             code = compiled.node_codes[h, var_names.index(c.name)]
             value = compiled.variables[c.name].values[code]

@@ -619,18 +619,34 @@ class ExtensiveFormGame:
         return bool(np.bincount(decision, minlength=len(self.infosets)).max(initial=0) <= 1)
 
     def is_constant_sum(self, tol: float = 1e-9) -> bool:
-        """True if the players' payoffs add up to the same number at every terminal."""
+        """True if the players' payoffs add up to the same number at every terminal.
+
+        "The same" means within ``tol`` times the payoff range (the largest spread of one
+        player's payoffs) plus the rounding of the sum: the answer does not change when every
+        payoff is multiplied by a positive number, however small or large.
+        """
         if self.num_terminals == 0:
             return True
-        total = self.payoffs.sum(axis=-1)
-        scale = max(1.0, float(np.abs(self.payoffs).max(initial=0.0)))
-        return bool(np.all(np.abs(total - total[..., :1]) <= tol * scale))
+        totals, slack = self._totals(tol)
+        return bool(np.all(np.abs(totals - totals[..., :1]) <= slack))
 
     def is_zero_sum(self, tol: float = 1e-9) -> bool:
-        """True if the players' payoffs add up to zero at every terminal."""
-        total = self.payoffs.sum(axis=-1)
-        scale = max(1.0, float(np.abs(self.payoffs).max(initial=0.0)))
-        return bool(np.all(np.abs(total) <= tol * scale))
+        """True if the players' payoffs add up to zero at every terminal (within ``tol`` times the payoff range)."""
+        if self.num_terminals == 0:
+            return True
+        totals, slack = self._totals(tol)
+        return bool(np.all(np.abs(totals) <= slack))
+
+    def _totals(self, tol: float) -> tuple[np.ndarray, np.ndarray]:
+        """Payoff sums per terminal (power-of-two-rescaled, ``[..., T]``) and the slack per game (``[..., 1]``)."""
+        from negsim._numeric import power_of_two_scale, rounding, spread
+
+        payoffs = self.payoffs * power_of_two_scale(self.payoffs)  # exact; the sums below cannot overflow
+        totals = payoffs.sum(axis=-1)
+        width = spread(payoffs, axis=-2).max(axis=-1)
+        magnitude = np.abs(payoffs).max(axis=(-2, -1))
+        slack = tol * width + rounding(magnitude, terms=self.num_players)
+        return totals, np.asarray(slack)[..., None]
 
     @property
     def has_perfect_recall(self) -> bool:

@@ -174,15 +174,48 @@ class NormalFormGame:
         return out
 
     def is_constant_sum(self, tol: float = 1e-9) -> bool:
-        """True if the payoffs add up to the same number at every profile."""
-        total = self.payoffs.sum(axis=-1 - self.num_players)
-        flat = total.reshape(total.shape[0], -1) if self.batch_size is not None else total.reshape(1, -1)
-        return bool(np.all(np.abs(flat - flat[:, :1]) <= tol * max(1.0, float(np.abs(self.payoffs).max()))))
+        """True if the payoffs add up to the same number at every profile.
+
+        "The same" means within ``tol`` times the payoff range (the largest spread of one
+        player's payoffs) plus the rounding of the sum, so the answer does not change when
+        every payoff is multiplied by a positive number, however small or large.
+
+        Examples
+        --------
+        >>> from negsim.games import library
+        >>> pd = library.prisoners_dilemma()
+        >>> pd.is_constant_sum(), NormalFormGame(pd.payoffs * 1e-12).is_constant_sum()
+        (False, False)
+        """
+        totals, slack = self._totals(tol)
+        return bool(np.all(np.abs(totals - totals[:, :1]) <= slack))
 
     def is_zero_sum(self, tol: float = 1e-9) -> bool:
-        """True if the payoffs add up to zero at every profile."""
-        total = self.payoffs.sum(axis=-1 - self.num_players)
-        return bool(np.all(np.abs(total) <= tol * max(1.0, float(np.abs(self.payoffs).max()))))
+        """True if the payoffs add up to zero at every profile (within ``tol`` times the payoff range).
+
+        Examples
+        --------
+        >>> from negsim.games import library
+        >>> NormalFormGame(library.matching_pennies().payoffs * 1e-10).is_zero_sum()
+        True
+        """
+        totals, slack = self._totals(tol)
+        return bool(np.all(np.abs(totals) <= slack))
+
+    def _totals(self, tol: float) -> tuple[np.ndarray, np.ndarray]:
+        """Payoff sums per profile ``[B, profiles]`` in power-of-two-rescaled units, and the slack per game."""
+        from negsim._numeric import power_of_two_scale, rounding, spread
+
+        n = self.num_players
+        lead = 1 if self.batch_size is not None else 0
+        payoffs = self.payoffs if lead else self.payoffs[None]
+        payoffs = payoffs * power_of_two_scale(payoffs)  # exact; the sums below cannot overflow
+        per_player = payoffs.reshape(payoffs.shape[0], n, -1)
+        totals = per_player.sum(axis=1)
+        width = spread(per_player, axis=2).max(axis=1)
+        magnitude = np.abs(per_player).max(axis=(1, 2))
+        slack = tol * width + rounding(magnitude, terms=n)
+        return totals, slack[:, None]
 
     def batch_item(self, index: int) -> NormalFormGame:
         """Game ``index`` of a batch."""

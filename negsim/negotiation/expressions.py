@@ -245,6 +245,7 @@ def parse_expression(
         raise ScenarioError(f"syntax error in {source!r}: {exc.msg}{col}", key=where) from None
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         raise ScenarioError(f"cannot parse {source[:80]!r}: {type(exc).__name__}", key=where) from None
+    _refuse_look_alikes(tree, source, where)
     checker = _Compiler(names, mode, where, None if allow is None else frozenset(allow))
     try:
         node = checker.compile(tree.body, 0)
@@ -257,6 +258,25 @@ def parse_expression(
         if node.kind not in (NUMBER, BOOLEAN):
             raise ScenarioError(f"{source!r} is not a number (it gives a {node.kind})", key=where)
     return Expression(source, mode, node)
+
+
+def _refuse_look_alikes(tree: ast.AST, source: str, where: str) -> None:
+    """Refuse names that Python's parser normalized (NFKC): ``ｖ`` would silently read as ``v``.
+
+    Python folds compatibility characters in identifiers (fullwidth letters, ligatures,
+    mathematical alphabets) to their plain forms, so two names that look different in the
+    file would be the same name here, and a name that looks like ``true`` would be ``true``.
+    Every name must be written exactly as the parser reads it.
+    """
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            raw = ast.get_source_segment(source, node)
+            if raw is not None and raw != node.id:
+                raise ScenarioError(
+                    f"the name {raw!r} uses look-alike characters (it would read as {node.id!r}); "
+                    "write names in plain letters",
+                    key=where,
+                )
 
 
 class _Compiler:

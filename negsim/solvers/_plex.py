@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from negsim.errors import SolverError
 from negsim.games.extensive import ExtensiveFormGame
 
 __all__ = ["Level", "PlayerPlex", "Plex", "Evaluator", "evaluator_of", "plex_of", "spmv"]
@@ -262,8 +263,18 @@ def _siblings(counts: np.ndarray) -> sp.csr_matrix:
     """``[S, S]`` ones where two sequences belong to the same information set.
 
     Its product with a vector gives every sequence the sum over its information set:
-    a segment sum and the spread back to the sequences in one sparse product.
+    a segment sum and the spread back to the sequences in one sparse product. It holds
+    ``sum(counts**2)`` entries, so one information set with 20,000 actions would need 4.8 GB:
+    such a game is refused before anything is allocated.
     """
+    from negsim.solvers.budget import _size, memory_limit
+
+    entries = int(np.square(counts.astype(np.int64)).sum())  # counts < 2**31, so no overflow
+    if 12 * entries > memory_limit():
+        raise SolverError(
+            f"an information set with {int(counts.max()):,} actions makes the solver kernel's sibling table "
+            f"{_size(12 * entries)}, over the limit of {_size(memory_limit())} (NEGSIM_MEMORY_LIMIT)"
+        )
     total = int(counts.sum())
     infoset = np.repeat(np.arange(counts.size), counts)
     rows = np.repeat(np.arange(total), counts[infoset])

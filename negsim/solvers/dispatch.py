@@ -198,7 +198,8 @@ def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
     Perfect-information trees get backward induction (exact and subgame perfect);
     two-player zero-sum games the LP (exact) unless they are very large; two-player
     general-sum trees Lemke's algorithm (exact), normal forms support enumeration (every
-    extreme equilibrium) or Lemke-Howson for larger ones; games of three or more players
+    extreme equilibrium) or Lemke's algorithm for larger ones (never Lemke-Howson from
+    every label, which can pivot exponentially long); games of three or more players
     their pure equilibria when there are some, else the logit QRE traced to a large
     lambda (normal form) or CFR+ (trees), with the NashConv reported.
 
@@ -220,7 +221,9 @@ def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
             from negsim.solvers.nashpy_methods import MAX_SUPPORT_SYSTEMS
 
             m, k = game.shape
-            return "support" if math.comb(m + k, m) - 1 <= MAX_SUPPORT_SYSTEMS else "lemke-howson"
+            # Lemke-Howson from every label can pivot exponentially long (it ran past 150 s on a
+            # random 12x12 game); Lemke's algorithm from the uniform prior finds one equilibrium
+            return "support" if math.comb(m + k, m) - 1 <= MAX_SUPPORT_SYSTEMS else "lemke"
         from negsim.solvers.pure import pure_equilibria
 
         if game.batch_size is None and game.num_profiles <= 1_000_000 and pure_equilibria(game):
@@ -257,7 +260,8 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
     Raises
     ------
     SolverError
-        If the method is unknown or does not fit the game.
+        If the method is unknown or does not fit the game, or would need more memory or
+        enumerate more than the limits of :mod:`negsim.solvers.budget` allow.
 
     Examples
     --------
@@ -273,7 +277,8 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         raise SolverError(f"solve() takes an ExtensiveFormGame or NormalFormGame, not {type(game).__name__}")
     key = str(method).strip().lower()
     key = _ALIASES.get(key, key)
-    if key == "auto":
+    automatic = key == "auto"
+    if automatic:
         key = choose_method(game)
     if key not in _METHODS:
         import difflib
@@ -283,6 +288,9 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         raise SolverError(f"unknown method {method!r}{hint} (known: {', '.join(methods())})")
     entry = _METHODS[key]
     _check_fit(game, key)
+    from negsim.solvers.budget import check
+
+    check(game, key)  # refuse before allocating: the estimate and the limit, not a MemoryError
     if isinstance(game, ExtensiveFormGame) and "extensive" not in entry.forms:
         raise SolverError(f"method {key!r} works on normal-form games; convert with reduced_normal_form first")
     if isinstance(game, NormalFormGame) and "normal" not in entry.forms:
@@ -297,7 +305,15 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         raise SolverError(
             f"method {key!r} takes no option {unknown[0]!r} (it takes: {', '.join(sorted(accepted)) or 'none'})"
         )
-    solution = entry.run(game, **options)
+    try:
+        solution = entry.run(game, **options)
+    except SolverError as error:
+        if not (automatic and key == "support" and "no verified equilibrium" in str(error)):
+            raise
+        # payoffs spanning more than ~12 orders of magnitude defeat support enumeration's float
+        # tolerances; Lemke's algorithm retries small problems in exact rational arithmetic
+        key, entry = "lemke", _METHODS["lemke"]
+        solution = entry.run(game, **options)
     if solution.method != key:  # one name per method, whatever the solver calls itself
         from dataclasses import replace
 

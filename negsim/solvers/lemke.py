@@ -108,6 +108,10 @@ PERTURBATIONS: tuple[float, ...] = (0.0, 1e-7)
 """Right-hand-side perturbations tried in turn by the float pivoting (see the module docstring)."""
 
 ACCEPT: float = 1e-6
+PRECISE: float = 1e-13
+"""A float run whose NashConv exceeds ``PRECISE`` times the payoff range is pivoted again exactly (small LCPs)."""
+EXACT_RETRY_SIZE: int = 60
+"""Largest LCP (equations) that is pivoted again in rational arithmetic when floats lose precision."""
 """Largest NashConv, relative to the largest absolute payoff (at least 1), of an accepted float result."""
 
 
@@ -697,7 +701,14 @@ def lemke(
 
 
 def _scale(game: ExtensiveFormGame | NormalFormGame) -> float:
-    return max(1.0, float(np.abs(game.payoffs).max(initial=0.0)))
+    """The payoff range (largest spread of one player's payoffs): NashConv is judged relative to it."""
+    from negsim._numeric import spread
+
+    n = game.num_players
+    axis = -1 if isinstance(game, ExtensiveFormGame) else -1 - n  # the players' axis
+    per_player = np.moveaxis(game.payoffs, axis, 0).reshape(n, -1)
+    width = float(spread(per_player, axis=1).max(initial=0.0))
+    return width if width > 0 else 1.0
 
 
 def _solve_item(
@@ -731,6 +742,20 @@ def _solve_item(
         if gap <= ACCEPT * scale:
             break
         failures.append(f"the pivoting ended at a profile with NashConv {gap:.3g}")
+    if not exact and sum(problem.A.shape) <= EXACT_RETRY_SIZE and (best is None or best[2] > PRECISE * scale):
+        # payoffs of very different sizes (1e10 beside 5) lose the small ones to float pivoting
+        # tolerances; a small problem is cheap to pivot again in exact rational arithmetic
+        try:
+            outcome = _run(problem, tol=tol, max_pivots=max_pivots, exact=True)
+        except (_Unstable, SolverError) as error:
+            failures.append(f"exact retry: {error}")
+        else:
+            plex = problem.plex
+            probs = [plex[0].behaviour(outcome.x, tol), plex[1].behaviour(outcome.y, tol)]
+            gap = gap_of(probs)
+            outcome.failures = tuple(failures)
+            if best is None or gap < best[2]:
+                best = (outcome, probs, gap)
     if best is None:
         raise SolverError(
             f"Lemke's algorithm failed in floating-point arithmetic ({'; '.join(failures)}); "

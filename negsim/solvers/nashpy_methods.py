@@ -76,6 +76,11 @@ DUPLICATE_TOLERANCE: float = 1e-6
 MAX_SUPPORT_SYSTEMS: int = 2_000_000
 """Most indifference systems (``C(m + n, m)`` per player) that support enumeration will solve."""
 
+PRECISE: float = 1e-4
+"""An equilibrium is accepted when its NashConv, in payoffs normalized to ``[0, 1]`` per player,
+is at most ``PRECISE * tol`` (``1e-13`` by default): near rounding, so that a payoff of ``1e10``
+beside payoffs of ``5`` cannot hide a regret of 10 as it would under ``tol`` itself."""
+
 _CHUNK_SYSTEMS = 20_000  # systems solved in one batched call (bounds the memory used)
 
 
@@ -119,6 +124,34 @@ def _clean(x: Any, size: int, tol: float) -> np.ndarray | None:
     return x / total
 
 
+def _polish(
+    A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray, gap: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Re-solve the indifference conditions on the candidate's supports; keep whichever is closer to Nash.
+
+    Support vertices come from batched solves and nashpy's from Qhull: their last digits can
+    be off by more than rounding. Solving ``x_I B[I, J] = w``, ``y_J A[I, J]^T = v`` with the
+    supports held fixed (least squares, which also covers supports of unequal sizes) recovers
+    the digits when the candidate really is an equilibrium, and cannot help when it is not.
+    """
+    I, J = np.flatnonzero(x > 0), np.flatnonzero(y > 0)
+
+    def indifferent(M: np.ndarray) -> np.ndarray | None:  # weights on M's rows equalizing its columns
+        k = M.shape[0]
+        system = np.vstack([np.hstack([M.T, -np.ones((M.shape[1], 1))]), np.append(np.ones(k), 0.0)])
+        rhs = np.append(np.zeros(M.shape[1]), 1.0)
+        weights = np.linalg.lstsq(system, rhs, rcond=None)[0][:k]
+        return weights if np.all(weights >= 0) else None
+
+    wx, wy = indifferent(B[np.ix_(I, J)]), indifferent(A[np.ix_(I, J)].T)
+    if wx is None or wy is None:
+        return x, y, gap
+    px, py = np.zeros_like(x), np.zeros_like(y)
+    px[I], py[J] = wx / wx.sum(), wy / wy.sum()
+    polished = _gap(A, B, px, py)
+    return (px, py, polished) if polished < gap else (x, y, gap)
+
+
 def _gap(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
     """NashConv of ``(x, y)`` in the normalized bimatrix game."""
     return nash_conv_normal(NormalFormGame(np.stack([A, B])), [x, y])
@@ -140,7 +173,9 @@ class _Collector:
             self.rejected.append({"source": source, "reason": "not a probability vector"})
             return None
         gap = _gap(self.A, self.B, cx, cy)
-        if not gap <= self.tol:
+        if self.tol * PRECISE < gap <= self.tol:
+            cx, cy, gap = _polish(self.A, self.B, cx, cy, gap)
+        if not gap <= self.tol * PRECISE:
             self.rejected.append({"source": source, "reason": "not an equilibrium", "nash_conv": gap})
             return None
         for k, (fx, fy) in enumerate(self.found):

@@ -47,12 +47,16 @@ from negsim.games.normal import NormalFormGame
 from negsim.games.profile import MixedProfile
 from negsim.solvers.solution import Solution
 
-__all__ = ["pure_equilibria", "pure_nash", "iterated_elimination", "Elimination"]
+__all__ = ["pure_equilibria", "pure_nash", "iterated_elimination", "Elimination", "MAX_LISTED"]
 
 
-def _tolerance(payoffs: np.ndarray, tol: float | None) -> float:
+MAX_LISTED: int = 1000
+"""Most equilibria :func:`pure_nash` returns as full profiles (each holds every strategy's probability)."""
+
+
+def _check_tol(tol: float | None) -> float | None:
     if tol is None:
-        return 1e-12 * max(1.0, float(np.abs(payoffs).max(initial=0.0)))
+        return None
     tol = float(tol)
     if not (np.isfinite(tol) and tol >= 0):
         raise SolverError(f"tol must be a non-negative number, got {tol!r}")
@@ -70,8 +74,12 @@ def pure_equilibria(
         Any number of players; a batch (``game.batch_size = B``) is searched in the same
         array operations.
     tol : float, optional
-        A deviation must gain more than ``tol`` to count as profitable (default
-        ``1e-12`` times the largest absolute payoff, which absorbs rounding only).
+        A deviation must gain more than ``tol`` to count as profitable. The default absorbs
+        rounding only and scales with the game: 64 units in the last place of the payoffs
+        compared plus ``4e-15`` times the deviating player's payoff range, so multiplying
+        every payoff by a positive number (``1e-12`` or ``1e12``) never changes the answer.
+        Comparisons run on payoffs rescaled by a power of two (exact), so payoffs near the
+        largest float cannot overflow.
 
     Returns
     -------
@@ -98,12 +106,8 @@ def pure_equilibria(
         raise SolverError(f"pure_equilibria takes a NormalFormGame, not {type(game).__name__}")
     batched = game.batch_size is not None
     payoffs = game.payoffs if batched else game.payoffs[None]
-    tol = _tolerance(payoffs, tol)
-    n = game.num_players
-    mask = np.ones((payoffs.shape[0],) + game.shape, bool)
-    for p in range(n):
-        u = payoffs[:, p]
-        mask &= u >= u.max(axis=1 + p, keepdims=True) - tol
+    tol = _check_tol(tol)
+    mask = _best_response_mask(payoffs, tol)
     found = np.argwhere(mask)
     bounds = np.searchsorted(found[:, 0], np.arange(payoffs.shape[0] + 1))
     per_game = [
@@ -112,11 +116,34 @@ def pure_equilibria(
     return per_game if batched else per_game[0]
 
 
+def _best_response_mask(payoffs: np.ndarray, tol: float | None) -> np.ndarray:
+    """``mask[b, s_1, ..., s_n]``: every player best-responds at the profile (payoffs ``[B, n, a_1, ...]``)."""
+    from negsim._numeric import EPS, spread
+
+    B, n = payoffs.shape[:2]
+    # one exact power-of-two scale per game, so that a batch mixing units is judged game by game
+    top = np.abs(payoffs.reshape(B, -1)).max(axis=1)
+    scale = np.where(top > 0, np.ldexp(1.0, -np.frexp(top)[1]), 1.0)
+    mask = np.ones((B,) + payoffs.shape[2:], bool)
+    for p in range(n):
+        u = payoffs[:, p] * scale.reshape((B,) + (1,) * n)
+        best = u.max(axis=1 + p, keepdims=True)
+        if tol is None:
+            width = spread(u.reshape(B, -1), axis=1).reshape((B,) + (1,) * n)
+            slack = 64 * EPS * np.maximum(np.abs(u), np.abs(best)) + 16 * EPS * width
+        else:
+            slack = tol * scale.reshape((B,) + (1,) * n)
+        mask &= u >= best - slack
+    return mask
+
+
 def pure_nash(game: NormalFormGame, *, tol: float | None = None) -> Solution:
     """The pure-strategy Nash equilibria of a single game as a :class:`Solution`.
 
     ``profile`` is the first equilibrium in lexicographic order (as a
-    :class:`~negsim.games.MixedProfile` of 0/1 vectors) and ``equilibria`` lists them all.
+    :class:`~negsim.games.MixedProfile` of 0/1 vectors) and ``equilibria`` lists them all,
+    up to :data:`MAX_LISTED` (``info["count"]`` counts them all; :func:`pure_equilibria`
+    returns every one as a tuple of indices).
 
     Raises
     ------
@@ -137,8 +164,8 @@ def pure_nash(game: NormalFormGame, *, tol: float | None = None) -> Solution:
     if not found:
         raise SolverError("the game has no pure-strategy Nash equilibrium")
     solutions = []
-    for profile in found:
-        probs = [np.eye(a)[s] for a, s in zip(game.shape, profile, strict=True)]
+    for profile in found[:MAX_LISTED]:  # each is a full profile: a degenerate game can have millions
+        probs = [np.arange(a) == s for a, s in zip(game.shape, profile, strict=True)]  # not eye(a): a^2 floats
         mixed = MixedProfile(game, probs)
         solutions.append(
             Solution(method="pure", profile=mixed, values=game.payoff(profile).copy(), nash_conv=0.0,
@@ -152,7 +179,7 @@ def pure_nash(game: NormalFormGame, *, tol: float | None = None) -> Solution:
         nash_conv=0.0,
         seconds=time.perf_counter() - started,
         equilibria=tuple(solutions),
-        info={"strategies": first.info["strategies"], "count": len(solutions)},
+        info={"strategies": first.info["strategies"], "count": len(found), "listed": len(solutions)},
     )
 
 
