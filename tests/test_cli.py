@@ -461,9 +461,8 @@ def test_memory_error_is_one_line(capsys, monkeypatch):
 
 
 def test_an_interrupted_sweep_prints_what_it_finished(capsys, monkeypatch):
-    import importlib
 
-    module = importlib.import_module("negsim.analysis.sweep")
+    from negsim.analysis import _sweep as module
     real, calls = module.solve_batch, []
 
     def interrupt_second(*args, **kwargs):
