@@ -35,8 +35,8 @@ def profile_iterations(config: Config, key: str) -> int:
 def _kernel_path(game: Any, profile: BehaviorProfile) -> tuple[Callable[[], float], float] | None:
     """The private reuse path, if this negsim has it: (one evaluation, its NashConv)."""
     try:
+        from negsim.solvers._cfr import _values_and_gains
         from negsim.solvers._plex import Evaluator
-        from negsim.solvers.cfr import _values_and_gains
     except ImportError:
         return None
     evaluator = Evaluator(game)

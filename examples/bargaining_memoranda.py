@@ -27,8 +27,8 @@ import itertools
 import numpy as np
 from scipy.optimize import brentq
 
+from negsim.bargaining import kalai_smorodinsky_convex, nash_bargaining_convex, pareto_frontier
 from negsim.plot import plot_frontier, save
-from negsim.solvers.bargaining import kalai_smorodinsky_convex, nash_bargaining_convex, pareto_frontier
 
 # issue: (what Ukraine gives up or gains, what Russia gains or gives up), in utility units;
 # all assumptions of the earlier memoranda model, with the sources of the demands in

@@ -98,13 +98,12 @@ def _cmd_games(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- solve
-ITERATIVE_METHODS = {"cfr", "cfr+", "lcfr", "dcfr", "replicator", "fictitious"}
 PROFILE_ROWS = 40
 
 
 @_command("solve")
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from negsim.solvers.dispatch import choose_method, solve
+    from negsim.solvers.dispatch import choose_method, iterative_methods, solve
 
     game = _load_game_or_scenario(args.game)
     _check_iterations(args)
@@ -114,13 +113,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         method = _iterative_method(game) if args.iterations is not None else choose_method(game)
     options: dict[str, Any] = {}
     if args.iterations is not None:
-        if method not in ITERATIVE_METHODS:
+        if method not in iterative_methods():
             from negsim.errors import SolverError
 
-            raise SolverError(f"--iterations applies to iterative methods ({', '.join(sorted(ITERATIVE_METHODS))}), "
+            raise SolverError(f"--iterations applies to iterative methods ({', '.join(sorted(iterative_methods()))}), "
                               f"not {method!r}")
         options["iterations"] = args.iterations
-    if _progress(args) and method in ITERATIVE_METHODS:
+    if _progress(args) and method in iterative_methods():
         options["progress"] = True
     game = _in_form_for(game, method)
     solution = solve(game, method=method, **options)

@@ -53,6 +53,9 @@ __all__ = [
     "realization_plans_by_walk",
     "efg_text",
     "matrix_game_value",
+    "behaviour_of",
+    "best_response_by_walk",
+    "nash_conv_by_walk",
 ]
 
 _SEE, _NOTICE, _BLIND = 0, 1, 2  # what an observer learns of someone else's move
@@ -391,6 +394,65 @@ def realization_plans_by_walk(game: ExtensiveFormGame, behaviour: list[Any]) -> 
 
     walk(0, [1.0] * game.num_players)
     return plans
+
+
+def behaviour_of(game: ExtensiveFormGame, profile) -> list[np.ndarray]:
+    """Probabilities per global information set, from the profile's sequence order."""
+    first = sequence_numbering(game)
+    out = []
+    for i, acts in enumerate(game.infosets.actions):
+        p = int(game.infosets.player[i])
+        start = int(first[i]) - 1
+        out.append(np.asarray(profile.probabilities[p][start : start + len(acts)], float))
+    return out
+
+
+def best_response_by_walk(game: ExtensiveFormGame, behaviour: list[np.ndarray], player: int) -> float:
+    """A best response's value by walks: information sets decided deepest (in own moves) first."""
+    reach = np.zeros(game.num_nodes)  # chance's and the other players' probability of reaching each node
+    own_depth = np.zeros(game.num_nodes, int)
+
+    def down(h: int, r: float, depth: int) -> None:
+        reach[h], own_depth[h] = r, depth
+        kind = int(game.kind[h])
+        for a, child in enumerate(game.children(h)):
+            if kind == CHANCE:
+                down(int(child), r * float(game.chance_prob[child]), depth)
+            elif int(game.player[h]) == player:
+                down(int(child), r, depth + 1)
+            else:
+                down(int(child), r * float(behaviour[int(game.infoset[h])][a]), depth)
+
+    down(0, 1.0, 0)
+    choice: dict[int, int] = {}
+
+    def value(h: int) -> float:
+        kind = int(game.kind[h])
+        if kind == TERMINAL:
+            return float(game.payoffs[int(game.terminal_index[h]), player])
+        kids = game.children(h)
+        if kind == CHANCE:
+            return sum(float(game.chance_prob[c]) * value(int(c)) for c in kids)
+        g = int(game.infoset[h])
+        if int(game.player[h]) == player:
+            return value(int(kids[choice[g]]))
+        return sum(float(q) * value(int(c)) for q, c in zip(behaviour[g], kids, strict=True) if q > 0)
+
+    mine = [h for h in range(game.num_nodes) if game.kind[h] == DECISION and int(game.player[h]) == player]
+    infosets: dict[int, list[int]] = {}
+    for h in mine:
+        infosets.setdefault(int(game.infoset[h]), []).append(h)
+    for g, nodes in sorted(infosets.items(), key=lambda item: -own_depth[item[1][0]]):
+        k = len(game.infosets.actions[g])
+        gains = [sum(reach[h] * value(int(game.children(h)[a])) for h in nodes) for a in range(k)]
+        choice[g] = int(np.argmax(gains))
+    return value(0)
+
+
+def nash_conv_by_walk(game: ExtensiveFormGame, behaviour: list[Any]) -> float:
+    """NashConv of a behaviour profile (one vector per information set), by walks; perfect recall."""
+    values = expected_payoffs_by_walk(game, behaviour)
+    return sum(best_response_by_walk(game, behaviour, p) - values[p] for p in range(game.num_players))
 
 
 def rebuild(game: ExtensiveFormGame, perms: list[list[int]] | None = None) -> ExtensiveFormGame:

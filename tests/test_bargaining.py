@@ -17,9 +17,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from negsim.errors import SolverError
-from negsim.games import library
-from negsim.solvers.bargaining import (
+from negsim.bargaining import (
     fearon_range,
     finite_horizon_shares,
     kalai_smorodinsky,
@@ -30,6 +28,8 @@ from negsim.solvers.bargaining import (
     rubinstein,
     war_is_rational,
 )
+from negsim.errors import SolverError
+from negsim.games import library
 
 PIE = np.array([[1.0, 0.0], [0.0, 1.0]])
 small = st.integers(-3, 6).map(float)

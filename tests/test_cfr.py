@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,11 +11,11 @@ import negsim
 from negsim.games import BehaviorProfile, GameBuilder, library
 from negsim.games.convert import reduced_normal_form
 from negsim.games.extensive import CHANCE, TERMINAL
+from negsim.solvers import _cfr as cfr_module
 from negsim.solvers import cfr, nash_conv
 from tests.gamegen import extensive_games, matrix_game_value, random_chance_probs
 
 VARIANTS = ["cfr", "cfr+", "lcfr", "dcfr"]
-cfr_module = importlib.import_module("negsim.solvers.cfr")  # the module; negsim.solvers.cfr is the function
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

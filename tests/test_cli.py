@@ -407,7 +407,7 @@ def test_a_repeated_param_is_refused(capsys):
 
 def test_long_errors_are_cut_to_one_short_line(capsys, tmp_path):
     path = tmp_path / "long.toml"
-    text = (REPO / "scenarios" / "memoranda_2025_06_02.toml").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "data" / "memoranda_2025_06_02.toml").read_text(encoding="utf-8")
     long_condition = " or ".join(["withdrawal"] * 800) + " or nonsense_name"
     path.write_text(text.replace('when = "ceasefire == \'none\'"', f'when = "{long_condition}"', 1), encoding="utf-8")
     status, _, err = _run(capsys, "run", str(path))
@@ -416,7 +416,7 @@ def test_long_errors_are_cut_to_one_short_line(capsys, tmp_path):
 
 def _all_blocked_stage(tmp_path: Path) -> Path:
     """The memoranda scenario with both of Russia's first moves blocked by an impossible condition."""
-    lines = (REPO / "scenarios" / "memoranda_2025_06_02.toml").read_text(encoding="utf-8").split("\n")
+    lines = (Path(__file__).parent / "data" / "memoranda_2025_06_02.toml").read_text(encoding="utf-8").split("\n")
     for name in ("reject_ukraine_memo", "accept_ukraine_memo"):
         i = lines.index(f'name = "{name}"')
         lines.insert(i + 1, 'when = "withdrawal and not withdrawal"')
@@ -461,9 +461,8 @@ def test_memory_error_is_one_line(capsys, monkeypatch):
 
 
 def test_an_interrupted_sweep_prints_what_it_finished(capsys, monkeypatch):
-    import importlib
 
-    module = importlib.import_module("negsim.analysis.sweep")
+    from negsim.analysis import _sweep as module
     real, calls = module.solve_batch, []
 
     def interrupt_second(*args, **kwargs):

@@ -18,8 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from negsim.analysis import explain, solve_game
-from negsim.analysis.sweep import solve_settings
+from negsim.analysis import explain, solve_game, solve_settings
 from negsim.cli import main
 from negsim.scenarios import load_scenario
 

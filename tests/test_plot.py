@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 import negsim
 from negsim.analysis import Threshold, monte_carlo, solve_game, sweep
+from negsim.bargaining import kalai_smorodinsky, nash_bargaining, pareto_frontier
 from negsim.errors import GameError, NegsimError, ScenarioError, SolverError
 from negsim.games import library
 from negsim.plot import (
@@ -29,8 +30,7 @@ from negsim.plot import (
     tree_layout,
 )
 from negsim.scenarios import load_scenario
-from negsim.solvers.bargaining import kalai_smorodinsky, nash_bargaining, pareto_frontier
-from negsim.solvers.cfr import cfr
+from negsim.solvers import cfr
 
 ONE_SHOT = Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml"  # the one-shot model of 16 May, a fixture
 REJECT = "Russia rejects the unconditional ceasefire"
@@ -323,7 +323,7 @@ def test_frontier_shows_outcomes_frontier_and_both_solutions():
 def test_frontier_without_the_bargaining_module_finds_the_same_points(monkeypatch):
     d = [1.0, 1.5]
     expected = plot_frontier(UTILITIES, disagreement=d).axes[0]
-    monkeypatch.setitem(sys.modules, "negsim.solvers.bargaining", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "negsim.bargaining", None)  # import now fails
     monkeypatch.delattr(negsim.solvers, "bargaining", raising=False)
     fallback = plot_frontier(UTILITIES, disagreement=d).axes[0]
     assert legend_texts(fallback) == legend_texts(expected)
@@ -411,7 +411,7 @@ SCRIPT = textwrap.dedent(
     import sys
     from negsim.games import library
     from negsim.plot import plot_convergence, plot_tree, save
-    from negsim.solvers.cfr import cfr
+    from negsim.solvers import cfr
     kuhn = library.kuhn_poker()
     solution = cfr(kuhn, iterations=20)
     save(plot_tree(kuhn, solution), sys.argv[1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,9 +9,8 @@ import numpy as np
 import pytest
 
 import negsim
-from negsim.analysis import derivatives, monte_carlo, solve_game, sweep, threshold
+from negsim.analysis import derivatives, draw_parameters, monte_carlo, solve_game, sweep, threshold
 from negsim.analysis.batch import solve_batch
-from negsim.analysis.sweep import draw_parameters
 from negsim.scenarios import load_scenario
 
 ONE_SHOT = Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml"  # the one-shot model of 16 May, a fixture
@@ -171,7 +169,7 @@ def test_sweep_errors(scenario):
 
 
 def test_chunked_sweep_equals_one_chunk_and_keeps_summaries_only(scenario, monkeypatch):
-    module = importlib.import_module("negsim.analysis.sweep")  # the package exports a function of that name
+    from negsim.analysis import _sweep as module
 
     whole = monte_carlo(scenario, draws=40, seed=3)
     chunked = monte_carlo(scenario, draws=40, seed=3, chunk_bytes=1)  # one setting per chunk
@@ -188,7 +186,7 @@ def test_chunked_sweep_equals_one_chunk_and_keeps_summaries_only(scenario, monke
 
 
 def test_an_interrupted_sweep_returns_the_finished_chunks(scenario, monkeypatch):
-    module = importlib.import_module("negsim.analysis.sweep")  # the package exports a function of that name
+    from negsim.analysis import _sweep as module
 
     calls = []
     real = module.solve_batch
@@ -210,7 +208,7 @@ def test_an_interrupted_sweep_returns_the_finished_chunks(scenario, monkeypatch)
 
 
 def test_empty_settings_are_refused(compiled):
-    from negsim.analysis.sweep import solve_settings
+    from negsim.analysis import solve_settings
 
     with pytest.raises(negsim.ScenarioError, match="empty"):
         solve_settings(compiled, {"secondary_tariff": np.array([])})

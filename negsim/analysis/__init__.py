@@ -1,13 +1,6 @@
 """Analysis: solving negotiations, their narrative, stylized facts, sweeps and Monte Carlo."""
 
-from negsim.analysis.audit import AuditReport, FactAudit, Finding, Flip, audit
-from negsim.analysis.batch import BatchSolution, solve_batch
-from negsim.analysis.dates import informed_stages, source_dates, stage_dates
-from negsim.analysis.expectations import FactResult, check, fact_probabilities
-from negsim.analysis.narrative import Narrative, explain, narrative_text
-from negsim.analysis.refine import certify, polish
-from negsim.analysis.solve import purify, solve_game
-from negsim.analysis.sweep import (
+from negsim.analysis._sweep import (
     BatchResult,
     Threshold,
     derivatives,
@@ -18,6 +11,13 @@ from negsim.analysis.sweep import (
     sweep_threshold,
     threshold,
 )
+from negsim.analysis.audit import AuditReport, FactAudit, Finding, Flip, audit
+from negsim.analysis.batch import BatchSolution, solve_batch
+from negsim.analysis.dates import informed_stages, source_dates, stage_dates
+from negsim.analysis.expectations import FactResult, check, fact_probabilities
+from negsim.analysis.narrative import Narrative, explain, narrative_text
+from negsim.analysis.refine import certify, polish
+from negsim.analysis.solve import purify, solve_game
 
 __all__ = [
     "AuditReport",

@@ -70,9 +70,9 @@ from typing import Any
 
 import numpy as np
 
+from negsim.analysis._sweep import _compiled, draw_parameters, solve_settings
 from negsim.analysis.dates import informed_stages, source_dates, stage_dates
 from negsim.analysis.solve import solve_game
-from negsim.analysis.sweep import _compiled, draw_parameters, solve_settings
 from negsim.errors import GameError, ScenarioError
 from negsim.negotiation.compiler import CompiledNegotiation
 from negsim.negotiation.model import Expectation, Negotiation, Parameter, Stage

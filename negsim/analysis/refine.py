@@ -1,6 +1,6 @@
 """Refining an approximate equilibrium into a certified one.
 
-CFR+ with a tremble (:func:`negsim.solvers.cfr.cfr`) approaches an equilibrium of the
+CFR+ with a tremble (:func:`negsim.solvers.cfr`) approaches an equilibrium of the
 perturbed game in which every action keeps probability ``tremble``. Its average profile
 is slow to settle at information sets that are reached only through trembles. Two steps
 turn it into a certified answer:

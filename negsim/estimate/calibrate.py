@@ -20,7 +20,7 @@ Noise: ``response="tremble"`` plays the equilibrium the scenario's solver finds 
 action mixed in with probability ``tremble`` (spread evenly over the actions of its
 information set); ``response="logit"`` plays the agent logit QRE of precision ``precision``
 (:func:`negsim.solvers.qre.agent_qre`). Either way all draws are one batched solve
-(:func:`negsim.analysis.sweep.draw_parameters`, :func:`negsim.analysis.batch.solve_batch`).
+(:func:`negsim.analysis.draw_parameters`, :func:`negsim.analysis.batch.solve_batch`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from negsim.analysis import draw_parameters
 from negsim.analysis.batch import solve_batch
-from negsim.analysis.sweep import draw_parameters
 from negsim.errors import ScenarioError
 from negsim.games.profile import BehaviorProfile
 

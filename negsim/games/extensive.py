@@ -747,10 +747,19 @@ class ExtensiveFormGame:
             f"and {h} are reached by different earlier moves of {self.players[int(self.player[h])]}"
         )
 
-    def require_perfect_recall(self, what: str = "this operation") -> None:
-        """Raise :class:`GameError` naming the first violation if recall is imperfect."""
+    def require_perfect_recall(self, what: str = "this operation", *, error: type[Exception] = GameError) -> None:
+        """Raise ``error`` (:class:`GameError` unless told) naming the first violation if recall is imperfect.
+
+        Solvers pass ``error=SolverError``: the game is fine, the method does not fit it.
+
+        Examples
+        --------
+        >>> from negsim.errors import SolverError
+        >>> from negsim.games import library
+        >>> library.kuhn_poker().require_perfect_recall("CFR", error=SolverError)  # nothing raised
+        """
         if self._recall_violation is not None:
-            raise GameError(f"{what} needs perfect recall; {self._recall_violation}")
+            raise error(f"{what} needs perfect recall: {self._recall_violation}")
 
     @cached_property
     def _chance_reach_nodes(self) -> np.ndarray:
@@ -774,6 +783,24 @@ class ExtensiveFormGame:
         return self._structure_cache.with_payoffs(
             self._chance_reach_nodes[..., self.terminals], self.payoffs
         )
+
+    @property
+    def structure_key(self) -> object:
+        """An object shared by the games made from this one (``with_batch``, ``batch_item``) once built.
+
+        Caches of what depends on the tree alone (the solvers' kernels) key on it, weakly:
+        a batch of payoffs reuses its tree's kernel. Builds the sequence-form structure on
+        first use, so the game needs perfect recall.
+
+        Examples
+        --------
+        >>> from negsim.games import library
+        >>> kuhn = library.kuhn_poker()
+        >>> key = kuhn.structure_key
+        >>> kuhn.with_batch(payoffs=kuhn.payoffs[None]).structure_key is key
+        True
+        """
+        return self._structure_cache
 
     @cached_property
     def _structure_cache(self) -> _TreeplexStructure:

@@ -150,7 +150,7 @@ def plot_convergence(
     Examples
     --------
     >>> from negsim.games import library
-    >>> from negsim.solvers.cfr import cfr
+    >>> from negsim.solvers import cfr
     >>> kuhn = library.kuhn_poker()
     >>> fig = plot_convergence({v: cfr(kuhn, variant=v, iterations=100) for v in ("cfr", "cfr+")})
     >>> [line.get_label().split(":")[0] for line in fig.axes[0].get_lines()]
@@ -437,7 +437,7 @@ def _mark_threshold(ax: Axes, threshold: Any, *, vertical: bool) -> None:
 def _bargaining_points(u: np.ndarray, d: np.ndarray):
     """Pareto mask, Nash and Kalai–Smorodinsky points (``None`` where no outcome beats ``d``)."""
     try:
-        from negsim.solvers import bargaining
+        from negsim import bargaining
     except ImportError:  # pragma: no cover - the bargaining solvers are optional here
         bargaining = None
     if bargaining is not None:

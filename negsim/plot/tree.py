@@ -189,7 +189,7 @@ def plot_tree(
     Examples
     --------
     >>> from negsim.games import library
-    >>> from negsim.solvers.cfr import cfr
+    >>> from negsim.solvers import cfr
     >>> kuhn = library.kuhn_poker()
     >>> fig = plot_tree(kuhn, cfr(kuhn, iterations=50))
     >>> fig.axes[0].get_title()

@@ -1,5 +1,6 @@
 """Solvers: one algorithm per module, plain functions over games."""
 
+from negsim.solvers._cfr import cfr
 from negsim.solvers.best_response import (
     BestResponse,
     best_response,
@@ -8,7 +9,6 @@ from negsim.solvers.best_response import (
     exploitability,
     nash_conv,
 )
-from negsim.solvers.cfr import cfr
 from negsim.solvers.solution import Solution
 
 __all__ = [

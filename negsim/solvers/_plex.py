@@ -154,7 +154,7 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def plex_of(game: ExtensiveFormGame) -> Plex:
     """The kernel structure of a game, built once per tree and cached."""
-    key = game._structure_cache  # shared by games with the same tree (with_batch)
+    key = game.structure_key  # shared by games with the same tree (with_batch)
     found = _CACHE.get(key)
     if found is None:
         found = _build_plex(game)

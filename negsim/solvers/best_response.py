@@ -51,8 +51,7 @@ class BestResponse:
 def _setup(game: ExtensiveFormGame, profile: BehaviorProfile | Sequence[Any]) -> tuple[Evaluator, list[np.ndarray]]:
     if not isinstance(game, ExtensiveFormGame):
         raise SolverError("best responses are computed for extensive-form games; convert normal-form games first")
-    if not game.has_perfect_recall:
-        raise SolverError(f"best response needs perfect recall: {game._recall_violation}")
+    game.require_perfect_recall('best response', error=SolverError)
     probs = profile.probabilities if isinstance(profile, BehaviorProfile) else profile
     if isinstance(profile, BehaviorProfile) and profile.game.num_terminals != game.num_terminals:
         raise SolverError("the profile belongs to a different game")

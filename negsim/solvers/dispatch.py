@@ -18,7 +18,7 @@ from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.normal import NormalFormGame
 from negsim.solvers.solution import Solution
 
-__all__ = ["solve", "methods", "methods_for", "choose_method"]
+__all__ = ["solve", "methods", "methods_for", "iterative_methods", "choose_method"]
 
 LP_SEQUENCE_LIMIT = 200_000
 """Largest game (sequences of both players) that ``method="auto"`` solves with the LP."""
@@ -30,11 +30,33 @@ class _Method:
     summary: str
     run: Callable[..., Solution]
     forms: tuple[str, ...]  # "extensive", "normal"
+    # "module:function" whose keyword parameters are the options the method takes; empty: ``run``'s own
+    targets: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()  # options the runner itself translates (``iterations`` -> ``steps``)
+    fixed: tuple[str, ...] = ()  # parameters the runner sets (CFR's ``variant``)
+    iterative: bool = False  # runs for a number of ``iterations`` (the CLI's ``--iterations``)
+
+    def options(self) -> frozenset[str] | None:
+        """The keyword options the method accepts, or ``None`` when its runner takes any."""
+        import importlib
+        import inspect
+
+        functions = [
+            getattr(importlib.import_module(f"negsim.solvers.{module}"), name)
+            for module, name in (target.split(":") for target in self.targets)
+        ] or [self.run]
+        names: set[str] = set(self.extra)
+        for function in functions:
+            parameters = list(inspect.signature(function).parameters.values())[1:]  # after the game
+            if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+                return None
+            names.update(p.name for p in parameters if p.kind is not inspect.Parameter.VAR_POSITIONAL)
+        return frozenset(names - set(self.fixed))
 
 
 def _cfr_variant(variant: str) -> Callable[..., Solution]:
     def run(game: Any, **options: Any) -> Solution:
-        from negsim.solvers.cfr import cfr
+        from negsim.solvers._cfr import cfr
 
         return cfr(game, variant=variant, **options)
 
@@ -86,37 +108,45 @@ def _qre(game: Any, **options: Any) -> Solution:
     return agent_qre(game, **options).solution
 
 
+_CFR = {"targets": ("_cfr:cfr",), "fixed": ("variant",), "iterative": True}
 _METHODS: dict[str, _Method] = {
     "cfr": _Method("cfr", "vanilla counterfactual regret minimization (approximate)", _cfr_variant("cfr"),
-                   ("extensive",)),
+                   ("extensive",), **_CFR),
     "cfr+": _Method("cfr+", "CFR+ with linear averaging (approximate; fastest to converge here)", _cfr_variant("cfr+"),
-                    ("extensive",)),
-    "lcfr": _Method("lcfr", "linear CFR (approximate)", _cfr_variant("lcfr"), ("extensive",)),
+                    ("extensive",), **_CFR),
+    "lcfr": _Method("lcfr", "linear CFR (approximate)", _cfr_variant("lcfr"), ("extensive",), **_CFR),
     "dcfr": _Method("dcfr", "discounted CFR, alpha=1.5 beta=0 gamma=2 (approximate)", _cfr_variant("dcfr"),
-                    ("extensive",)),
-    "lp": _Method("lp", "sequence-form linear program, exact (two-player zero-sum)", _lp, ("extensive", "normal")),
+                    ("extensive",), **_CFR),
+    "lp": _Method("lp", "sequence-form linear program, exact (two-player zero-sum)", _lp, ("extensive", "normal"),
+                  targets=("sequence_lp:sequence_lp",)),
     "backward": _Method("backward", "backward induction, subgame-perfect (perfect information)", _backward,
-                        ("extensive",)),
+                        ("extensive",), targets=("backward_induction:backward_induction",)),
     "lemke": _Method("lemke", "Lemke's algorithm on the sequence-form LCP, exact (two players)",
-                     _lazy("lemke", "lemke"), ("extensive", "normal")),
+                     _lazy("lemke", "lemke"), ("extensive", "normal"), targets=("lemke:lemke",)),
     "support": _Method("support", "support enumeration, all equilibria (two-player normal form)",
-                       _lazy("nashpy_methods", "support_enumeration"), ("normal",)),
+                       _lazy("nashpy_methods", "support_enumeration"), ("normal",),
+                       targets=("nashpy_methods:support_enumeration",)),
     "vertex": _Method("vertex", "vertex enumeration, all extreme equilibria (two-player normal form)",
-                      _lazy("nashpy_methods", "vertex_enumeration"), ("normal",)),
+                      _lazy("nashpy_methods", "vertex_enumeration"), ("normal",),
+                      targets=("nashpy_methods:vertex_enumeration",)),
     "lemke-howson": _Method("lemke-howson", "Lemke-Howson from every starting label (two-player normal form)",
-                            _lazy("nashpy_methods", "lemke_howson"), ("normal",)),
+                            _lazy("nashpy_methods", "lemke_howson"), ("normal",),
+                            targets=("nashpy_methods:lemke_howson",)),
     "pure": _Method("pure", "all pure-strategy equilibria (n-player normal form)", _lazy("pure", "pure_nash"),
-                    ("normal",)),
+                    ("normal",), targets=("pure:pure_nash",)),
     "replicator": _Method("replicator", "replicator dynamics (n-player normal form; rest points need not be Nash)",
-                          _iterations_as_steps, ("normal",)),
+                          _iterations_as_steps, ("normal",), targets=("dynamics:replicator_dynamics",),
+                          extra=("iterations",), iterative=True),
     "fictitious": _Method("fictitious", "fictitious play (n-player normal form)",
-                          _lazy("dynamics", "fictitious_play"), ("normal",)),
+                          _lazy("dynamics", "fictitious_play"), ("normal",), targets=("dynamics:fictitious_play",),
+                          iterative=True),
     "qre": _Method("qre", "logit quantal response equilibrium traced in lambda (normal form; agent QRE on trees)",
-                   _qre, ("normal", "extensive")),
+                   _qre, ("normal", "extensive"), targets=("qre:logit_qre", "qre:agent_qre"), extra=("progress",)),
     "correlated": _Method("correlated", "welfare-maximizing correlated equilibrium by LP (normal form)",
-                          _lazy("correlated", "correlated_equilibrium"), ("normal",)),
+                          _lazy("correlated", "correlated_equilibrium"), ("normal",),
+                          targets=("correlated:correlated_equilibrium",)),
     "spe": _Method("spe", "subgame-perfect equilibrium, subgames solved bottom-up (extensive form)",
-                   _lazy("subgame_perfect", "spe"), ("extensive",)),
+                   _lazy("subgame_perfect", "spe"), ("extensive",), targets=("subgame_perfect:spe",)),
 }
 
 ENUMERATING = ("support", "vertex", "lemke-howson", "pure")
@@ -126,9 +156,16 @@ _ALIASES = {"cfrplus": "cfr+", "cfr-plus": "cfr+", "linear-cfr": "lcfr", "discou
             "sequence-lp": "lp", "backward-induction": "backward"}
 
 
-def register(name: str, summary: str, run: Callable[..., Solution], forms: tuple[str, ...]) -> None:
-    """Make another solver available to :func:`solve` under ``name``."""
-    _METHODS[name] = _Method(name, summary, run, forms)
+def register(
+    name: str, summary: str, run: Callable[..., Solution], forms: tuple[str, ...], *, iterative: bool = False
+) -> None:
+    """Make another solver available to :func:`solve` under ``name``.
+
+    ``run(game, **options)`` returns a :class:`Solution`; the options it accepts are the
+    keyword parameters of its signature (any, when it takes ``**options``). ``iterative``
+    methods take ``iterations=``.
+    """
+    _METHODS[name] = _Method(name, summary, run, forms, iterative=iterative)
 
 
 def methods() -> dict[str, str]:
@@ -155,6 +192,17 @@ def methods_for(form: str) -> dict[str, str]:
     out = {"auto": "pick the strongest method that fits the game"}
     out.update({name: m.summary for name, m in _METHODS.items() if form in m.forms})
     return out
+
+
+def iterative_methods() -> tuple[str, ...]:
+    """The methods that run for a number of ``iterations`` (CFR family, learning dynamics).
+
+    Examples
+    --------
+    >>> "cfr+" in iterative_methods() and "lp" not in iterative_methods()
+    True
+    """
+    return tuple(name for name, m in _METHODS.items() if m.iterative)
 
 
 def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
@@ -194,11 +242,7 @@ def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
         if game.batch_size is None and game.num_profiles <= 1_000_000 and pure_equilibria(game):
             return "pure"
         return "qre"
-    if not game.has_perfect_recall:
-        raise SolverError(
-            "no negsim solver handles games without perfect recall: "
-            f"{game._recall_violation}"
-        )
+    game.require_perfect_recall("every negsim solver", error=SolverError)
     if game.is_perfect_information:
         return "backward"
     two_zero = game.num_players == 2 and game.is_constant_sum()
@@ -270,6 +314,12 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         if game.batch_size is not None:
             raise SolverError(f"method {key!r} works on extensive games; convert batch items one by one")
         game = to_extensive(game)
+    accepted = entry.options()
+    unknown = sorted(set(options) - accepted) if accepted is not None else []
+    if unknown:
+        raise SolverError(
+            f"method {key!r} takes no option {unknown[0]!r} (it takes: {', '.join(sorted(accepted)) or 'none'})"
+        )
     try:
         solution = entry.run(game, **options)
     except SolverError as error:
@@ -297,8 +347,8 @@ def _check_fit(game: ExtensiveFormGame | NormalFormGame, key: str) -> None:
     if key in ("lemke", "support", "vertex", "lemke-howson") and n != 2:
         raise SolverError(f"method {key!r} needs a two-player game; use 'pure', 'qre', 'replicator' or 'cfr+'")
     if isinstance(game, ExtensiveFormGame):
-        if key in ("cfr", "cfr+", "lcfr", "dcfr", "lp", "lemke", "spe", "qre") and not game.has_perfect_recall:
-            raise SolverError(f"method {key!r} needs perfect recall: {game._recall_violation}")
+        if key in ("cfr", "cfr+", "lcfr", "dcfr", "lp", "lemke", "spe", "qre"):
+            game.require_perfect_recall(f"method {key!r}", error=SolverError)
         if key == "backward" and not game.is_perfect_information:
             raise SolverError(
                 "backward induction needs perfect information (every information set a single node); "

@@ -669,8 +669,7 @@ def lemke(
     if not isinstance(game, ExtensiveFormGame):
         raise SolverError(f"lemke solves extensive-form or normal-form games, not {type(game).__name__}")
     _check_players(game.num_players)
-    if not game.has_perfect_recall:
-        raise SolverError(f"Lemke's algorithm on the sequence form needs perfect recall: {game._recall_violation}")
+    game.require_perfect_recall("Lemke's algorithm on the sequence form", error=SolverError)
     batch = game.batch_size
     items = [game] if batch is None else [game.batch_item(b) for b in range(batch)]
     outcomes, probs = [], []

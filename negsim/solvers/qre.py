@@ -933,8 +933,7 @@ def agent_qre(
         raise SolverError(
             f"agent_qre takes an ExtensiveFormGame (use logit_qre for matrices), not {type(game).__name__}"
         )
-    if not game.has_perfect_recall:
-        raise SolverError(f"the agent QRE needs perfect recall: {game._recall_violation}")
+    game.require_perfect_recall('the agent QRE', error=SolverError)
     targets, max_lambda, max_regret = _check_options(max_lambda, max_regret, first_step, max_accel, lambdas)
     batched = game.batch_size is not None
     system = _AgentSystem(game)
@@ -1009,8 +1008,7 @@ def fit_lambda(
         system: _System = _NormalSystem(game.payoffs[None])
         sizes = game.shape
     else:
-        if not game.has_perfect_recall:
-            raise SolverError(f"the agent QRE needs perfect recall: {game._recall_violation}")
+        game.require_perfect_recall('the agent QRE', error=SolverError)
         system = _AgentSystem(game)
         sizes = game.num_sequences
     if len(observed_frequencies) != game.num_players:

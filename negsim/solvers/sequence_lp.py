@@ -109,8 +109,7 @@ def sequence_lp(game: ExtensiveFormGame | NormalFormGame, *, tol: float = 1e-9) 
     if not isinstance(game, ExtensiveFormGame):
         raise SolverError(f"sequence_lp solves extensive-form or normal-form games, not {type(game).__name__}")
     _check_game(game.num_players, _constant_sum(game))
-    if not game.has_perfect_recall:
-        raise SolverError(f"the sequence-form LP needs perfect recall: {game._recall_violation}")
+    game.require_perfect_recall('the sequence-form LP', error=SolverError)
 
     sf = game.sequence_form
     E = _constraint_matrix(sf.sequence_start[0], sf.sequence_infoset[0], sf.infoset_parent[0])

@@ -426,8 +426,7 @@ def spe(
         raise SolverError(f"spe solves extensive-form games, not {type(game).__name__}")
     if method not in SPE_METHODS:
         raise SolverError(f"unknown method {method!r} for spe; choose one of {', '.join(SPE_METHODS)}")
-    if not game.has_perfect_recall:
-        raise SolverError(f"spe needs perfect recall: {game._recall_violation}")
+    game.require_perfect_recall('spe', error=SolverError)
     st = _structure(game)
     if game.is_perfect_information:
         solution = backward_induction(game, ties=ties)
@@ -486,7 +485,7 @@ def _solve_region(game: ExtensiveFormGame, method: str, iterations: int, ties: s
         from negsim.solvers.lemke import lemke
 
         return lemke(game), "lemke"
-    from negsim.solvers.cfr import cfr
+    from negsim.solvers._cfr import cfr
 
     return cfr(game, variant=method, iterations=iterations), method
 
@@ -578,8 +577,7 @@ def non_credible_threats(
     """
     if not isinstance(game, ExtensiveFormGame):
         raise SolverError(f"non_credible_threats takes an extensive-form game, not {type(game).__name__}")
-    if not game.has_perfect_recall:
-        raise SolverError(f"non_credible_threats needs perfect recall: {game._recall_violation}")
+    game.require_perfect_recall('non_credible_threats', error=SolverError)
     probs = profile.probabilities if isinstance(profile, BehaviorProfile) else profile
     try:
         full = BehaviorProfile(game, probs)

@@ -150,8 +150,7 @@ def cfr(
     variant = variant.lower()
     if variant not in VARIANTS:
         raise SolverError(f"unknown CFR variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    if not game.has_perfect_recall:
-        raise SolverError(f"CFR needs perfect recall: {game._recall_violation}")
+    game.require_perfect_recall('CFR', error=SolverError)
     iterations = int(iterations)
     if iterations < 1:
         raise SolverError("iterations must be at least 1")
