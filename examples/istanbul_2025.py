@@ -1,4 +1,5 @@
 """Istanbul, 16 May 2025: solve the scenario, read the equilibrium path, change one assumption.
+============================================================================================
 
 Run it with ``python examples/istanbul_2025.py``. It
 

@@ -1,4 +1,5 @@
 """How strong must the US threat be before Russia accepts the ceasefire? (Istanbul, 16 May 2025)
+=============================================================================================
 
 In the scenario Russia refuses the unconditional ceasefire because it expects little from
 US secondary tariffs: the US is resolved to impose them only with probability 0.25. This
