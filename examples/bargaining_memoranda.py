@@ -1,15 +1,17 @@
 """Rubinstein versus Nash bargaining over the issues of the 2 June 2025 memoranda.
 ===============================================================================
 
-The memoranda scenario values each issue for each side: Russia's political terms
-(recognition, withdrawal, neutrality, caps, no foreign forces, sanctions relief, waived
-claims) and Ukraine's (guarantees, the contact line as basis). Any package of these
-issues, agreed as a settlement together with the humanitarian exchanges, gives both sides
-a payoff; fighting on (the equilibrium of the scenario) is the disagreement point.
+Each side values each issue of the two memoranda: Russia's political terms (recognition,
+withdrawal, neutrality, caps, no foreign forces, sanctions relief, waived claims) and
+Ukraine's (international guarantees, the contact line as the basis). The values are the
+assumptions of negsim's earlier one-round model of 2 June (now folded into the linked
+``istanbul-2025`` scenario, which models the memoranda round as accept or refuse). Any package
+of issues, agreed as a settlement, gives both sides a payoff; fighting on is the disagreement
+point. The humanitarian exchanges, agreed either way, cancel out and are left out.
 
 The script
 
-1. evaluates all 512 packages with the scenario's own payoff expressions,
+1. evaluates all 512 packages,
 2. counts the packages both sides prefer to fighting on: each memorandum is far outside
    that zone (each side rejects the other's), yet smaller packages lie inside it,
 3. finds the Pareto frontier, the Nash bargaining and Kalai-Smorodinsky solutions, and
@@ -26,40 +28,38 @@ import itertools
 import numpy as np
 from scipy.optimize import brentq
 
-from negsim.analysis import solve_game
 from negsim.plot import plot_frontier, save
-from negsim.scenarios import load_scenario
 from negsim.solvers.bargaining import kalai_smorodinsky_convex, nash_bargaining_convex, pareto_frontier
 
-issues = [
-    "recognition",
-    "withdrawal",
-    "neutrality",
-    "army_caps",
-    "no_foreign_forces",
-    "sanctions_lifted",
-    "claims_waived",
-    "intl_guarantees",
-    "contact_line_basis",
-]
+# issue: (what Ukraine gives up or gains, what Russia gains or gives up), in utility units;
+# all assumptions of the earlier memoranda model, with the sources of the demands in
+# scenarios/istanbul_2025.toml (Russia's memorandum: TASS and RIA Novosti, 2 Jun 2025;
+# Ukraine's: Suspilne, 2 Jun 2025)
+VALUES = {
+    "recognition": (-3.5, 3.0),
+    "withdrawal": (-4.0, 2.0),
+    "neutrality": (-1.0, 1.5),
+    "army_caps": (-1.5, 1.0),
+    "no_foreign_forces": (-1.0, 1.0),
+    "sanctions_lifted": (-0.5, 1.5),
+    "claims_waived": (-0.5, 0.5),
+    "intl_guarantees": (1.5, -1.0),
+    "contact_line_basis": (0.0, -1.0),
+}
+issues = list(VALUES)
+UKRAINE_PEACE = 4.0  # the value to Ukraine of a settlement as such
+# fighting on: Ukraine's war value is the reference point 0; Russia's is its war value averaged
+# over its aims (maximal 4.0 with probability 0.6, limited 2.5) less the sanctions it bears (0.5)
+DISAGREEMENT = np.array([0.0, 0.6 * 4.0 + 0.4 * 2.5 - 0.5])
 
 
-def packages(scenario):
-    """Payoffs of (Ukraine, Russia) for every package, and the disagreement point."""
-    compiled = scenario.compile()
-    combos = list(itertools.product([False, True], repeat=len(issues)))
-    states = {name: [c[i] for c in combos] for i, name in enumerate(issues)}
-    states.update(
-        settlement=[True] * len(combos), prisoner_swap=[True] * len(combos), bodies_exchanged=[True] * len(combos)
-    )
-    q = scenario.negotiation.parameter("q_maximal").value
-    # Russia's type matters only for war, which a settlement ends; average over it anyway
-    payoffs = sum(
-        weight * compiled.payoffs_at(dict(states, russia_aims=[aims] * len(combos)))
-        for aims, weight in (("maximal", q), ("limited", 1 - q))
-    )
-    equilibrium = solve_game(compiled.game, scenario.solver)
-    return payoffs[:, :2], np.asarray(equilibrium.values)[:2]
+def packages():
+    """Payoffs of (Ukraine, Russia) for every package of issues."""
+    combos = np.array(list(itertools.product([False, True], repeat=len(issues))), dtype=float)
+    values = np.array([VALUES[name] for name in issues])  # [issue, side]
+    payoffs = combos @ values
+    payoffs[:, 0] += UKRAINE_PEACE
+    return payoffs
 
 
 def _turn(a, b, c):
@@ -90,11 +90,10 @@ def rubinstein_on_frontier(points, d, delta_ukraine, delta_russia):
     return np.array([x, frontier(x)])
 
 
-scenario = load_scenario("memoranda-2025")
-points, disagreement = packages(scenario)
+points, disagreement = packages(), DISAGREEMENT
 better = (points > disagreement).all(axis=1)
 print(
-    f"{len(points)} packages; fighting on (the equilibrium) gives Ukraine {disagreement[0]:+.2f}, "
+    f"{len(points)} packages; fighting on (the disagreement point) gives Ukraine {disagreement[0]:+.2f}, "
     f"Russia {disagreement[1]:+.2f}"
 )
 russian_memo = np.array([all(c[:7]) and not any(c[7:]) for c in itertools.product([False, True], repeat=9)])

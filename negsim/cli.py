@@ -266,8 +266,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             raise scenario.error(exc) from None
         bad = [r for r in results if not r.holds or (args.counterfactuals and r.fails_under_counterfactual is False)]
-        failed |= bool(bad)
-        report.append({"scenario": scenario.name, "passed": not bad, "facts": [r.to_dict() for r in results]})
+        audited = _audit(scenario, compiled, args, checks=("box", "hindsight"))
+        failed |= bool(bad) or bool(audited.errors)
+        report.append({"scenario": scenario.name, "passed": not bad and not audited.errors,
+                       "facts": [r.to_dict() for r in results], "audit": [f.to_dict() for f in audited.findings]})
         if not args.json:
             print(f"{scenario.name}: {scenario.title}")
             for r in results:
@@ -279,11 +281,52 @@ def _cmd_check(args: argparse.Namespace) -> int:
                     print(f"        with {setting}: P = {r.counterfactual_probability:.3f} - {verdict}")
             if not results:
                 print("  (no [[expect]] facts)")
+            for finding in audited.findings:
+                print(f"  {finding.severity.upper()}  {finding.kind}: {finding.message}")
     if args.json:
         print_json({"passed": not failed, "scenarios": report})
     elif len(specs) > 1:
         print(f"{sum(r['passed'] for r in report)} of {len(report)} scenarios pass")
     return EXIT_FAILED_CHECK if failed else EXIT_OK
+
+
+def _audit(scenario: Any, compiled: Any, args: argparse.Namespace, **keywords: Any) -> Any:
+    """Audit one scenario (errors name its file); a progress bar only on a terminal."""
+    from negsim.analysis import audit
+    from negsim.errors import ScenarioError
+
+    options = dict(box_samples=args.box_samples, options=_solver_options(scenario, args), progress=sys.stderr.isatty())
+    for key in ("draws", "seed"):
+        if getattr(args, key, None) is not None:
+            options[key] = getattr(args, key)
+    try:
+        return audit(compiled, **options, **keywords)
+    except ScenarioError as exc:
+        raise scenario.error(exc) from None
+
+
+@_command("audit")
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from negsim.errors import ScenarioError
+    from negsim.scenarios import bundled_scenarios
+
+    if args.all == bool(args.scenario):
+        raise ScenarioError("give a SCENARIO or --all (not both)")
+    specs = list(bundled_scenarios()) if args.all else [args.scenario]
+    reports = []
+    for spec in specs:
+        scenario = _load_with_sets(spec, args.set)
+        reports.append(_audit(scenario, scenario.compile(), args))
+        if not args.json:
+            if len(reports) > 1:
+                print()
+            print(reports[-1].text())
+    if args.json:
+        data = [r.to_dict() for r in reports]
+        print_json(data[0] if not args.all else {"clean": all(r.clean for r in reports), "scenarios": data})
+    elif len(specs) > 1:
+        print(f"\n{sum(r.clean for r in reports)} of {len(reports)} scenarios pass the audit")
+    return EXIT_OK if all(r.clean for r in reports) else EXIT_FAILED_CHECK
 
 
 def _parse_param_range(text: str) -> tuple[str, Any]:
@@ -553,7 +596,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="test a scenario's stylized facts ([[expect]])",
         description=(
             "Solve a scenario and test each of its [[expect]] facts. Exit status 1 if a fact fails "
-            "(with --counterfactuals: also if a fact still holds under its counterfactual parameters)."
+            "(with --counterfactuals: also if a fact still holds under its counterfactual parameters), "
+            "if a fact holds over the whole box of declared ranges (by construction) unless declared "
+            "structural, or if a parameter's source is dated after the decision it informs (hindsight) "
+            "unless marked calibrated."
         ),
     )
     p.add_argument("scenario", metavar="SCENARIO", nargs="?", help="bundled scenario name or a .toml file")
@@ -567,6 +613,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
     p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    p.add_argument("--box-samples", type=int, default=2048, metavar="N",
+                   help="Sobol points in the box of declared ranges (default 2048)")
+
+    p = sub.add_parser(
+        "audit",
+        help="a referee's audit: facts by construction, hindsight, idle preconditions, moves and types",
+        description=(
+            "Audit a scenario against the rules a scenario must keep. For each fact: the parameters that "
+            "flip it inside their ranges with the thresholds, whether it holds over the whole box of "
+            "declared ranges (by construction), its share of prior draws, flippers without a prior. For the "
+            "model: preconditions that never or always bind, moves never played, private types that never "
+            "change anyone's moves, sources dated after the decisions they inform (hindsight). Exit status 1 "
+            "on any error or warning."
+        ),
+    )
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?", help="bundled scenario name or a .toml file")
+    p.add_argument("--all", action="store_true", help="audit every bundled scenario")
+    p.add_argument("--box-samples", type=int, default=2048, metavar="N",
+                   help="Sobol points in the box of declared ranges (default 2048)")
+    p.add_argument("--draws", type=int, default=1000, metavar="N", help="prior draws (default 1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the box sample and the draws")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
+    p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
+    p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+    p.add_argument("--json", action="store_true",
+                   help='print JSON: {"scenario", "clean", "findings": [{"kind", "severity", "names", "numbers", '
+                        '"message"}], "facts", "box", ...}')
 
     p = sub.add_parser(
         "sweep",

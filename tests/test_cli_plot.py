@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from negsim.cli import main
+
+ONE_SHOT = str(Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml")  # the one-shot model of 16 May
 
 
 @pytest.mark.parametrize("kind", ["tree", "frontier", "convergence"])
@@ -20,7 +24,7 @@ def test_plot_kinds_write_png(kind, tmp_path, capsys):
 
 def test_plot_sweep_marks_the_threshold(tmp_path, capsys):
     out = tmp_path / "sweep.svg"
-    code = main(["plot", "istanbul-2025", "--kind", "sweep", "--param", "secondary_tariff=0:6:13",
+    code = main(["plot", ONE_SHOT, "--kind", "sweep", "--param", "secondary_tariff=0:6:13",
                  "--set", "us_resolve_prior=0.9", "--condition", "ceasefire == '30-day'",
                  "--given", "russia_aims == 'limited'", "-o", str(out)])
     assert code == 0

@@ -32,5 +32,5 @@ def test_example_runs(script, tmp_path):
 def test_istanbul_example_reports_the_counterfactual(tmp_path):
     script = next(p for p in EXAMPLES if p.name == "istanbul_2025.py")
     out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert "ceasefire: none -> 30-day" in out.stdout
+    assert "Russia on 23 July: accept the unconditional ceasefire with probability 0.40" in out.stdout
     assert out.stdout.count("holds:") >= 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,9 +28,11 @@ def _solve(scenario) -> Solved:
     return Solved(scenario, compiled, solution, explain(compiled, solution, scenario=scenario.name))
 
 
+ONE_SHOT = Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml"  # the one-shot model of 16 May, a fixture
+
 @pytest.fixture(scope="module")
 def istanbul() -> Solved:
-    return _solve(load_scenario("istanbul-2025"))
+    return _solve(load_scenario(ONE_SHOT))
 
 
 def _probability(solved: Solved, name: str, value) -> float:
@@ -47,7 +50,7 @@ def _report(story, stage: str):
 def test_solution_is_an_exact_equilibrium(istanbul):
     assert istanbul.solution.nash_conv <= 1e-9
     assert istanbul.story.nash_conv == pytest.approx(float(istanbul.solution.nash_conv))
-    assert istanbul.story.scenario == "istanbul-2025"
+    assert istanbul.story.scenario == "istanbul-2025-one-shot"
     assert istanbul.story.title.startswith("Istanbul, 16 May 2025")
 
 
@@ -216,7 +219,7 @@ def test_fact_probabilities_agree_with_the_terminals(istanbul):
 
 
 def test_without_us_blame_ukraine_boycotts():
-    solved = _solve(load_scenario("istanbul-2025").with_values({"us_blame_cost": 0.0}))
+    solved = _solve(load_scenario(ONE_SHOT).with_values({"us_blame_cost": 0.0}))
     attend = {m.move: m.probability for m in _report(solved.story, "ukraine_attend").moves}
     assert attend["boycott"] == pytest.approx(1.0)
     assert _report(solved.story, "russia_answer").reached == pytest.approx(0.0, abs=1e-9)
@@ -224,7 +227,7 @@ def test_without_us_blame_ukraine_boycotts():
 
 
 def test_a_failing_fact_is_reported():
-    scenario = load_scenario("istanbul-2025")
+    scenario = load_scenario(ONE_SHOT)
     neg = scenario.negotiation
     fails = Expectation("A ceasefire is agreed", "ceasefire == '30-day'", at_least=0.5)
     compiled = replace(neg, expectations=(fails, *neg.expectations[:1])).compile()

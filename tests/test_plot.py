@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +32,7 @@ from negsim.scenarios import load_scenario
 from negsim.solvers.bargaining import kalai_smorodinsky, nash_bargaining, pareto_frontier
 from negsim.solvers.cfr import cfr
 
+ONE_SHOT = Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml"  # the one-shot model of 16 May, a fixture
 REJECT = "Russia rejects the unconditional ceasefire"
 FAST = {"iterations": 200}
 
@@ -48,7 +50,7 @@ def kuhn_solution(kuhn):
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario("istanbul-2025")
+    return load_scenario(ONE_SHOT)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,12 +14,13 @@ from negsim.analysis.batch import solve_batch
 from negsim.analysis.sweep import draw_parameters
 from negsim.scenarios import load_scenario
 
+ONE_SHOT = Path(__file__).parent / "data" / "istanbul_2025_one_shot.toml"  # the one-shot model of 16 May, a fixture
 REJECT = "Russia rejects the unconditional ceasefire"
 
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario("istanbul-2025")
+    return load_scenario(ONE_SHOT)
 
 
 @pytest.fixture(scope="module")

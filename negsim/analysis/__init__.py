@@ -1,6 +1,8 @@
 """Analysis: solving negotiations, their narrative, stylized facts, sweeps and Monte Carlo."""
 
+from negsim.analysis.audit import AuditReport, FactAudit, Finding, Flip, audit
 from negsim.analysis.batch import BatchSolution, solve_batch
+from negsim.analysis.dates import informed_stages, source_dates, stage_dates
 from negsim.analysis.expectations import FactResult, check, fact_probabilities
 from negsim.analysis.narrative import Narrative, explain, narrative_text
 from negsim.analysis.refine import certify, polish
@@ -17,6 +19,14 @@ from negsim.analysis.sweep import (
 )
 
 __all__ = [
+    "AuditReport",
+    "FactAudit",
+    "Finding",
+    "Flip",
+    "audit",
+    "informed_stages",
+    "source_dates",
+    "stage_dates",
     "BatchResult",
     "BatchSolution",
     "FactResult",

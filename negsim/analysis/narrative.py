@@ -3,8 +3,10 @@
 :func:`explain` turns a solved negotiation into a :class:`Narrative`: for every stage the
 probability that it is reached, the probability of each move there (overall and, when the
 mover holds private information, for each of its types), the moves that were blocked and
-by which precondition, the distribution of the final outcome, each agent's expected
-payoff broken down into its payoff terms, and the NashConv of the profile.
+by which precondition, what the mover believes about the others' private types (its
+posterior, by Bayes' rule from the equilibrium path, at each information set it can reach),
+the distribution of the final outcome, each agent's expected payoff broken down into its
+payoff terms, and the NashConv of the profile.
 :func:`narrative_text` prints it for a student; :meth:`Narrative.to_dict` gives the JSON
 of ``negsim run --json``.
 """
@@ -21,7 +23,7 @@ from negsim.negotiation.compiler import SKIPPED, CompiledNegotiation
 from negsim.negotiation.model import Chance, Stage
 from negsim.solvers.solution import Solution
 
-__all__ = ["MoveShare", "StageReport", "Narrative", "explain", "narrative_text"]
+__all__ = ["MoveShare", "Belief", "StageReport", "Narrative", "explain", "narrative_text"]
 
 SHOW = 0.005
 """Moves and stages less likely than this are left out of the text."""
@@ -42,6 +44,28 @@ class MoveShare:
 
 
 @dataclass(frozen=True)
+class Belief:
+    """What the mover believes about another agent's private type at one stage.
+
+    The mover's information sets at the stage differ in what it has seen; each has its own
+    posterior. ``cases`` lists them (merged when equal): the probability of being at such an
+    information set when the stage is reached, and the posterior over the type's outcomes
+    there, by Bayes' rule from the prior and the equilibrium strategies.
+    """
+
+    about: str
+    owner: str
+    cases: tuple[tuple[float, dict[str, float]], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "about": self.about,
+            "owner": self.owner,
+            "cases": [{"probability": w, "posterior": post} for w, post in self.cases],
+        }
+
+
+@dataclass(frozen=True)
 class StageReport:
     """One step of the protocol on the equilibrium path."""
 
@@ -54,6 +78,7 @@ class StageReport:
     is_chance: bool = False
     types: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    beliefs: tuple[Belief, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +132,9 @@ class Narrative:
             "nash_conv": self.nash_conv,
             "iterations": self.iterations,
             "seconds": self.seconds,
+            "beliefs": [
+                {"stage": st.stage, "agent": st.agent, **b.to_dict()} for st in self.stages for b in st.beliefs
+            ],
             "blocked": [
                 {"stage": st.stage, "agent": st.agent, "move": mv.move, "probability": mv.blocked, "reason": mv.reason}
                 for st in self.stages
@@ -243,6 +271,7 @@ def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_na
             )
         )
     notes = sorted({n for h in nodes for n in compiled.notes.get(int(h), [])})
+    beliefs = _beliefs(compiled, game, agent, nodes, reach, var_names)
     return StageReport(
         stage=step.name,
         agent=step.agent,
@@ -252,7 +281,43 @@ def _stage_report(compiled, game, step: Stage, nodes, reach, edge, total, var_na
         moves=tuple(shares),
         types=tuple(sorted(type_total)),
         notes=tuple(notes),
+        beliefs=beliefs,
     )
+
+
+def _beliefs(compiled, game, agent: int, nodes, reach, var_names) -> tuple[Belief, ...]:
+    """The mover's posterior over each type it does not see, per reached information set."""
+    total = float(reach[nodes].sum()) if nodes.size else 0.0
+    if total <= 0.0:
+        return ()
+    infoset = np.asarray(game.infoset)[nodes]
+    weights = reach[nodes]
+    owners = compiled.negotiation.agent_names
+    beliefs = []
+    for c in compiled.steps:
+        if not isinstance(c, Chance):
+            continue
+        seen_by = _observer_indices(compiled, c)
+        if agent in seen_by or not seen_by or len(seen_by) == len(owners):
+            continue  # only the private information of others
+        codes = compiled.node_codes[nodes, var_names.index(c.name)]
+        values = compiled.variables[c.name].values
+        cases: dict[tuple[float, ...], float] = {}
+        for i in np.unique(infoset):
+            here = infoset == i
+            mass = float(weights[here].sum())
+            if mass <= 0.0:
+                continue  # an information set the equilibrium never reaches: no Bayes posterior
+            post = np.array([float(weights[here & (codes == k)].sum()) / mass for k in range(len(values))])
+            key = tuple(np.round(post, 4))
+            cases[key] = cases.get(key, 0.0) + mass / total
+        labelled = [
+            (w, {_text(v): p for v, p in zip(values, key, strict=True) if v != SKIPPED})
+            for key, w in sorted(cases.items(), key=lambda kv: -kv[1])
+        ]
+        owner = ", ".join(owners[j] for j in sorted(seen_by))
+        beliefs.append(Belief(about=c.name, owner=owner, cases=tuple(labelled)))
+    return tuple(beliefs)
 
 
 def _chance_report(compiled, game, step: Chance, nodes, reach, edge, total) -> StageReport:
@@ -308,6 +373,17 @@ def _why(st: StageReport) -> str:
     return f"why: what each move is worth to {st.agent} - {vals}"
 
 
+def _belief_text(agent: str, belief: Belief) -> str:
+    def dist(post: dict[str, float]) -> str:
+        return ", ".join(f"{k} {v:.2f}" for k, v in post.items())
+
+    head = f"believes about {belief.owner}'s {belief.about}:"
+    if len(belief.cases) == 1:
+        return f"{head} {dist(belief.cases[0][1])}"
+    parts = "; ".join(f"in {w:.0%} of cases {dist(post)}" for w, post in belief.cases)
+    return f"{head} {parts} (it has seen different things)"
+
+
 def narrative_text(story: Narrative, *, width: int = 88) -> str:
     """The narrative as text a student can read.
 
@@ -349,6 +425,12 @@ def narrative_text(story: Narrative, *, width: int = 88) -> str:
         why = _why(st)
         if why:
             out.extend(textwrap.wrap(why, width, initial_indent="       ", subsequent_indent="       "))
+        for belief in st.beliefs:
+            out.extend(
+                textwrap.wrap(
+                    _belief_text(st.agent, belief), width, initial_indent="       ", subsequent_indent="         "
+                )
+            )
         for mv in st.moves:
             if mv.blocked >= SHOW:
                 share = "" if mv.blocked >= 0.9995 else f" in {mv.blocked:.0%} of cases"

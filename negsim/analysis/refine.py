@@ -56,7 +56,7 @@ def certify(game: ExtensiveFormGame, probabilities: list[np.ndarray], *, tremble
     >>> from negsim.analysis import solve_game
     >>> compiled = load_scenario("istanbul-2025").compile()
     >>> pure = solve_game(compiled.game).profile.probabilities
-    >>> batch = compiled.game_for({"secondary_tariff": [1.0, 5.0], "us_resolve_prior": [0.25, 0.9]})
+    >>> batch = compiled.game_for({"eu_bite": [0.25, 1.0]})
     >>> certify(batch, list(pure), tremble=1e-3).tolist()
     [True, False]
     """

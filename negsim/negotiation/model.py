@@ -91,6 +91,13 @@ class Parameter:
     prior : dict, optional
         A distribution for Monte Carlo: ``{"dist": "uniform"|"normal"|"beta"|"triangular", ...}``.
     unit, description : str
+    calibrated : str
+        What the value was calibrated to, if it was fitted to outcomes (this exempts a
+        source dated after the decision it informs from the hindsight rule of
+        :func:`negsim.analysis.audit`); empty if it was not.
+    source_date : str
+        The date (``YYYY-MM-DD``) on which the number was known, when the dates cited in
+        ``source`` do not say it; empty to use those dates.
     """
 
     name: str
@@ -100,6 +107,8 @@ class Parameter:
     prior: Mapping[str, Any] | None = None
     unit: str = ""
     description: str = ""
+    calibrated: str = ""
+    source_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -268,7 +277,9 @@ class Expectation:
     The fact holds when the equilibrium probability of ``condition`` (an expression over
     the final state, stage choices and chance outcomes) is at least ``at_least`` and at
     most ``at_most``. ``counterfactual`` names parameter values under which the fact is
-    expected to fail, to show that it does not hold by construction.
+    expected to fail, to show that it does not hold by construction. ``structural``, when
+    not empty, declares that the fact holds by construction on purpose and says why (then
+    :func:`negsim.analysis.audit` does not count it against the scenario).
     """
 
     fact: str
@@ -277,6 +288,7 @@ class Expectation:
     at_most: float | None = None
     counterfactual: Mapping[str, float] | None = None
     description: str = ""
+    structural: str = ""
 
     def holds(self, probability: float) -> bool:
         """Whether a probability satisfies the bounds (with a 1e-9 tolerance)."""

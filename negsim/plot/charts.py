@@ -295,11 +295,11 @@ def plot_sweep(
     --------
     >>> from negsim.analysis import sweep
     >>> from negsim.scenarios import load_scenario
-    >>> result = sweep(load_scenario("istanbul-2025"), {"secondary_tariff": [1.0, 3.0, 5.0]},
+    >>> result = sweep(load_scenario("istanbul-2025"), {"eu_bite": [0.0, 0.5, 1.0]},
     ...                options={"iterations": 200})
-    >>> fig = plot_sweep(result, fact="Russia rejects the unconditional ceasefire")
+    >>> fig = plot_sweep(result, fact="23 July: Russia refuses again, with another exchange")
     >>> fig.axes[0].get_xlabel()
-    'secondary_tariff'
+    'eu_bite'
     """
     names = list(getattr(result, "parameters", {}))
     shape = tuple(getattr(result, "shape", ()))
@@ -608,7 +608,7 @@ def plot_outcomes(result: Any, *, top: int = 8, ax: Axes | None = None) -> Figur
     --------
     >>> from negsim.analysis import sweep
     >>> from negsim.scenarios import load_scenario
-    >>> result = sweep(load_scenario("istanbul-2025"), {"secondary_tariff": [1.0, 5.0]},
+    >>> result = sweep(load_scenario("istanbul-2025"), {"eu_bite": [0.0, 1.0]},
     ...                options={"iterations": 200})
     >>> fig = plot_outcomes(result, top=3)
     >>> 1 <= len(fig.axes[0].patches) <= 3

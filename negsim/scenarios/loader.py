@@ -42,7 +42,7 @@ __all__ = ["Scenario", "load_scenario", "parse_scenario", "bundled_scenarios", "
 _SECTIONS = {"scenario", "solver", "parameters", "agents", "issues", "stages", "chance", "expect"}
 _SCENARIO_KEYS = {"name", "title", "date", "description", "sources", "max_nodes"}
 _SOLVER_KEYS = {"method", "iterations", "tremble", "tolerance"}
-_PARAMETER_KEYS = {"value", "source", "range", "prior", "unit", "description"}
+_PARAMETER_KEYS = {"value", "source", "range", "prior", "unit", "description", "calibrated", "source_date"}
 _PRIOR_KEYS = {
     "uniform": {"low", "high"},
     "normal": {"mean", "sd", "low", "high"},
@@ -55,7 +55,7 @@ _ISSUE_KEYS = {"name", "values", "initial", "description"}
 _STAGE_KEYS = {"name", "agent", "moves", "when", "observed_by", "description", "date"}
 _MOVE_KEYS = {"name", "set", "when", "end", "kind", "label", "description"}
 _CHANCE_KEYS = {"name", "outcomes", "observed_by", "after", "when", "description"}
-_EXPECT_KEYS = {"fact", "condition", "at_least", "at_most", "counterfactual", "description"}
+_EXPECT_KEYS = {"fact", "condition", "at_least", "at_most", "counterfactual", "description", "structural"}
 
 
 @dataclass(frozen=True)
@@ -274,6 +274,8 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
                 prior=prior,
                 unit=_string(spec.get("unit", ""), f"{where}.unit"),
                 description=_string(spec.get("description", ""), f"{where}.description"),
+                calibrated=_reason(spec, "calibrated", where),
+                source_date=_iso_date(spec.get("source_date", ""), f"{where}.source_date"),
             )
         )
 
@@ -443,6 +445,7 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
                 condition=_string(spec["condition"], f"{where}.condition"),
                 counterfactual=counter,
                 description=_string(spec.get("description", ""), f"{where}.description"),
+                structural=_reason(spec, "structural", where),
                 **bounds,
             )
         )
@@ -504,6 +507,28 @@ def _string(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise ScenarioError(f"expected a string, got {_kind(value)}", key=where)
     return value
+
+
+def _reason(spec: Mapping[str, Any], key: str, where: str) -> str:
+    """An optional key whose value is a reason: absent, or a non-empty string."""
+    if key not in spec:
+        return ""
+    text = _string(spec[key], f"{where}.{key}").strip()
+    if not text:
+        raise ScenarioError(f"{key} needs a reason (a non-empty string)", key=f"{where}.{key}")
+    return text
+
+
+def _iso_date(value: Any, where: str) -> str:
+    import datetime
+
+    text = _string(value, where).strip()
+    if text:
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise ScenarioError(f"expected a date as YYYY-MM-DD, got {text!r}", key=where) from None
+    return text
 
 
 def _optional_string(value: Any, where: str) -> str | None:
