@@ -273,11 +273,20 @@ SECTIONS: tuple[Section, ...] = (
             Key(
                 "calibrated",
                 "string",
-                "Marks a parameter whose source postdates the decision it informs, on purpose: what it was "
-                "calibrated to (for example an outcome reported later).",
-                {"type": "string", "minLength": 1},
+                "What the value was calibrated to, if it was fitted to outcomes: this exempts a source dated "
+                "after the decision it informs from the hindsight check of :func:`negsim.analysis.audit`.",
+                {"type": "string", "minLength": 1, "pattern": "\\S"},
                 "none",
-                "the outcome reported a week later",
+                "the share of the vote reported a week later",
+            ),
+            Key(
+                "source_date",
+                "string YYYY-MM-DD",
+                "The date on which the number was known, when the dates cited in ``source`` do not say it "
+                "(write it as a quoted string).",
+                {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+                "the dates in ``source``",
+                "2025-05-10",
             ),
         ),
     ),
@@ -617,9 +626,9 @@ SECTIONS: tuple[Section, ...] = (
             Key(
                 "structural",
                 "string",
-                "Declares a fact that holds by the model's structure (so no counterfactual can break it), and "
-                "says why.",
-                {"type": "string", "minLength": 1},
+                "Declares that the fact holds by construction, on purpose, and says why (then "
+                ":func:`negsim.analysis.audit` does not count it against the scenario).",
+                {"type": "string", "minLength": 1, "pattern": "\\S"},
                 "none",
                 "the protocol offers Moscow no other move",
             ),
