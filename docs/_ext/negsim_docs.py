@@ -158,7 +158,43 @@ def _quote(text: str) -> str:
     return text.replace("*", r"\*").replace("|", r"\|").replace("_", r"\_").replace("`", r"\`")
 
 
-def scenario_page(name: str, path: Path, verdicts: list | None) -> str:
+def _audit_rst(report) -> list[str]:
+    if report is None:
+        return ["The audit is not available in this build (``negsim.analysis.audit`` could not be imported).", ""]
+    lines = [
+        f"The audit that ``negsim check`` runs: every fact solved at {report.box.get('points', 0):,} settings of the "
+        f"{len(report.box.get('parameters', []))} parameters that declare a range (a Sobol sample of the box), "
+        "and every source's date compared with the decision it informs. *Box* is the share of those settings "
+        "at which the fact holds: a fact that holds at all of them says nothing about the talks unless it is "
+        "declared ``structural``. ``negsim audit NAME`` runs the full report.",
+        "",
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 60 14 12 14",
+        "",
+        "   * - fact",
+        "     - at the default",
+        "     - box",
+        "     - structural",
+    ]
+    for fact in report.facts:
+        lines += [
+            f"   * - {_cell(_quote(fact.fact))}",
+            f"     - {'holds' if fact.holds_at_default else '**fails**'}",
+            f"     - {fact.box_share:.2f}",
+            f"     - {_cell(_quote(fact.structural)) or 'no'}",
+        ]
+    lines.append("")
+    if report.findings:
+        lines += ["Findings:", ""]
+        lines += [f"- **{f.severity}** ({f.kind}): {_cell(_quote(f.message))}" for f in report.findings]
+    else:
+        lines += ["Findings: none."]
+    lines.append("")
+    return lines
+
+
+def scenario_page(name: str, path: Path, verdicts: list | None, report=None) -> str:
     from negsim.scenarios import load_scenario
 
     scenario = load_scenario(path)
@@ -176,14 +212,15 @@ def scenario_page(name: str, path: Path, verdicts: list | None) -> str:
         lines += [f"#. {_quote(s)}" for s in neg.sources]
         lines.append("")
     lines += ["Parameters", "----------", ""]
-    lines += [".. list-table::", "   :header-rows: 1", "   :widths: 20 10 35 35", ""]
+    lines += [".. list-table::", "   :header-rows: 1", "   :widths: 18 22 30 30", ""]
     lines += ["   * - parameter", "     - value", "     - source", "     - meaning"]
     for p in neg.parameters:
         value = f"{p.value:g}" + (f" {_quote(p.unit)}" if p.unit else "")
         if p.range:
             value += f" (range {p.range[0]:g} to {p.range[1]:g})"
         if p.prior:
-            value += "; prior " + ", ".join(f"{k} {v}" for k, v in p.prior.items())
+            args = ", ".join(f"{k}={v:g}" for k, v in p.prior.items() if k != "dist")
+            value += f"; prior {p.prior['dist']}({args})"
         lines += [
             f"   * - ``{p.name}``",
             f"     - {value}",
@@ -210,7 +247,19 @@ def scenario_page(name: str, path: Path, verdicts: list | None) -> str:
         "page was built. ``negsim check " + name + " --counterfactuals`` also tests the counterfactuals.",
         "",
     ]
+    lines += ["Audit", "-----", ""] + _audit_rst(report)
     return "\n".join(lines)
+
+
+def _audit(path: Path):
+    try:
+        from negsim.analysis.audit import audit
+    except ImportError:
+        return None
+    from negsim.scenarios import load_scenario
+
+    # the checks `negsim check` runs (the full audit adds minutes per scenario)
+    return audit(load_scenario(path), checks=("box", "hindsight"))
 
 
 def _verdicts(path: Path):
@@ -258,7 +307,10 @@ def generate(app, config=None) -> None:
         if path.parent.name != "scenarios":
             continue
         names.append(name)
-        _write(src / "scenarios" / f"{_slug(name)}.rst", scenario_page(name, path, _verdicts(path)))
+        _write(src / "scenarios" / f"{_slug(name)}.rst", scenario_page(name, path, _verdicts(path), _audit(path)))
+    for stale in (src / "scenarios").glob("*.rst"):
+        if stale.stem != "index" and stale.stem not in {_slug(n) for n in names}:
+            stale.unlink()  # a scenario that was removed or renamed
     index = [
         "Bundled scenarios",
         "=================",
