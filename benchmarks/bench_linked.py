@@ -23,7 +23,7 @@ import time
 
 _ONE_SOLVE = """
 import json, resource, time
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 from negsim.scenarios import load_scenario
 from negsim.analysis import explain, solve_game
 scenario = load_scenario("istanbul-2025")
@@ -37,7 +37,7 @@ t4 = time.perf_counter()
 game = compiled.game
 print(json.dumps({
     "import_and_load": t1 - t0, "compile": t2 - t1, "solve_and_certify": t3 - t2, "explain": t4 - t3,
-    "total": t4 - t0, "nash_conv": float(solution.nash_conv),
+    "total": t4 - t0, "cpu_total": time.process_time() - c0, "nash_conv": float(solution.nash_conv),
     "nodes": int(game.num_nodes), "terminals": int(game.num_terminals),
     "infosets": [int(n) for n in game.num_infosets], "sequences": [int(n) for n in game.num_sequences],
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -51,11 +51,12 @@ from negsim.scenarios import load_scenario
 from negsim.analysis import monte_carlo
 compiled = load_scenario("istanbul-2025").compile()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 result = monte_carlo(compiled, draws=draws, seed=seed)
-seconds = time.perf_counter() - t0
+seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
 print(json.dumps({
-    "draws": draws, "seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "draws": draws, "seconds": seconds, "cpu_seconds": cpu,
+    "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "rss_before_mib": before, "certified": float(result.certified.mean()),
     "max_nash_conv": float(result.nash_conv.max()),
     "facts": {name: float(result.facts[name].mean()) for name in result.facts},
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
         f"information sets {best['infosets']}, sequences {best['sequences']}"
     )
     print(
-        f"one solve (fastest of {len(runs)}): {best['total']:.2f} s in all - import and load "
+        f"one solve (fastest of {len(runs)}): {best['total']:.2f} s in all ({best['cpu_total']:.2f} s CPU) - "
+        f"import and load "
         f"{best['import_and_load']:.2f} s, compile {best['compile']:.2f} s, solve and certify "
         f"{best['solve_and_certify']:.2f} s, narrative {best['explain']:.2f} s; NashConv {best['nash_conv']:.1g}; "
         f"peak memory {best['peak_rss_mib']:.0f} MiB"
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
     mc = _child(_MONTE_CARLO, str(args.draws), str(args.seed))
     print(
         f"Monte Carlo, {mc['draws']:,} draws as one batched solve: {mc['seconds']:.1f} s "
+        f"({mc['cpu_seconds']:.1f} s CPU) "
         f"({mc['seconds'] / mc['draws'] * 1e3:.2f} ms/draw), peak memory {mc['peak_rss_mib']:.0f} MiB "
         f"({mc['rss_before_mib']:.0f} MiB before solving); {mc['certified']:.1%} certified, "
         f"max NashConv {mc['max_nash_conv']:.1e}; wall {time.perf_counter() - started:.0f} s"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-SECTIONS = ("cfr", "convergence", "evaluation", "lp", "memory", "batch", "scaling")
+SECTIONS = ("cfr", "convergence", "evaluation", "lp", "memory", "batch", "scaling", "estimate")
 """Section names in the order one run executes them (``--only`` takes these)."""
 
 GAME_KEYS = ("kuhn", "leduc", "liars_dice")

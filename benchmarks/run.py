@@ -21,7 +21,7 @@ from typing import Any, TextIO
 import numpy as np
 import scipy
 
-from benchmarks import batch, cfr_speed, convergence, evaluation, lp, memory, scaling, targets
+from benchmarks import batch, bench_estimate, cfr_speed, convergence, evaluation, lp, memory, scaling, targets
 from benchmarks.common import SECTIONS, Config, Report, Table, use_clock
 from benchmarks.peers import Peers, detect
 
@@ -184,6 +184,8 @@ def run(
             batch.run(config, report, found)
         elif name == "scaling":
             scaling.run(config, report)
+        elif name == "estimate":
+            bench_estimate.run(config, report)
         report.section("seconds")[name] = time.perf_counter() - section_started
     judged = targets.judge(report.results)
     report.results["targets"] = judged

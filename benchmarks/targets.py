@@ -81,6 +81,19 @@ def _linear(results: dict) -> Judgement:
     return f"exponent {exponent:.2f} ({a['terminals']:,} -> {b['terminals']:,} terminals)", exponent <= 1.15
 
 
+def _estimate(results: dict, what: str) -> Judgement:
+    e = _get(results, "estimate")
+    if not e:
+        return "-", None
+    if what == "fit":
+        return f"{seconds(e['fit_seconds'])} (with formulas {seconds(e['call_seconds'])})", e["fit_seconds"] <= 0.05
+    if e["replicates"] < 1000:
+        return f"only {e['replicates']} replicates run", None
+    if what == "loop":
+        return f"{ratio(e['batch_vs_loop'])} per replicate", e["batch_vs_loop"] >= 10
+    return f"{ratio(e['batch_vs_r_package'])} per replicate", e["batch_vs_r_package"] >= 20
+
+
 TARGETS: list[tuple[str, Callable[[dict], Judgement]]] = [
     ("Leduc CFR+ it/s >= 100x OpenSpiel C++", lambda r: _cfr_ratio(r, "leduc", "openspiel", 100)),
     ("Leduc CFR+ it/s >= 15x LiteEFG", lambda r: _cfr_ratio(r, "leduc", "liteefg", 15)),
@@ -91,6 +104,9 @@ TARGETS: list[tuple[str, Callable[[dict], Judgement]]] = [
     ("Batch of 1,000 Kuhn variants >= 100x faster per variant than a loop", _batch),
     ("Leduc CFR+ NashConv < 1e-3 within 1,000 iterations", _leduc_nash_conv),
     ("Per-iteration cost linear in terminals (exponent <= 1.15)", _linear),
+    ("war1800 egame12 fit <= 0.05 s", lambda r: _estimate(r, "fit")),
+    ("1,000 bootstrap replicates as one batch >= 10x faster than one by one", lambda r: _estimate(r, "loop")),
+    ("bootstrap replicate >= 20x faster than the R package (0.11 s)", lambda r: _estimate(r, "r")),
 ]
 
 

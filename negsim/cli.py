@@ -501,6 +501,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+<<<<<<< HEAD
 @_command("schema")
 def _cmd_schema(args: argparse.Namespace) -> int:
     from negsim.scenarios.schema import json_schema_text
@@ -551,6 +552,75 @@ def _add_scenario_file_commands(sub: Any) -> None:
     p.add_argument("name", metavar="NAME", help="the scenario's name (letters, digits, '-' and '_')")
     p.add_argument("-o", "--output", metavar="FILE", help="where to write it (default NAME.toml)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+=======
+@_command("calibrate")
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from negsim.errors import ScenarioError
+    from negsim.estimate.calibrate import calibrate
+
+    if args.draws < 1:
+        raise ScenarioError("--draws must be at least 1")
+    scenario = _load_with_sets(args.scenario, args.set)
+    result = calibrate(
+        scenario,
+        args.observed,
+        draws=args.draws,
+        seed=args.seed,
+        response=args.response,
+        tremble=args.tremble,
+        precision=args.precision,
+        actual=args.actual,
+    )
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(result.report())
+    return EXIT_OK
+
+
+def _add_calibrate_parser(sub: Any, set_help: str) -> None:
+    p = sub.add_parser(
+        "calibrate",
+        help="posterior of a scenario's parameters given what happened, and predictions of the rest",
+        description=(
+            "Condition a scenario on an observed path (stage=move pairs, any prefix of the game): every "
+            "draw from the priors is solved in one batch, its equilibrium played with trembles (or as the "
+            "agent logit QRE), and weighted by the probability of the observed path. Prints how probable "
+            "each observed move was, the posterior of the parameters (with the effective sample size), "
+            "the posterior probability of each type, and the predictive of the stages not observed; with "
+            "--actual, whether the model predicted the later moves that happened."
+        ),
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or a .toml file")
+    p.add_argument(
+        "--observed",
+        required=True,
+        metavar="STAGE=MOVE,...",
+        help="what happened, e.g. 'ukraine_attend=attend,russia_may=refuse_exchange'",
+    )
+    p.add_argument(
+        "--actual",
+        default=None,
+        metavar="STAGE=MOVE,...",
+        help="later moves that happened, scored against the predictive",
+    )
+    p.add_argument("--draws", type=int, default=1000, metavar="N", help="draws from the priors (default 1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument(
+        "--response",
+        choices=["tremble", "logit"],
+        default="tremble",
+        help="how the equilibrium is played: with trembles (default) or as the agent logit QRE",
+    )
+    p.add_argument("--tremble", type=float, default=0.05, metavar="E", help="tremble probability (default 0.05)")
+    p.add_argument("--precision", type=float, default=10.0, metavar="L", help="logit precision lambda (default 10)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print JSON: {"observed", "draws", "ess", "posterior", "types", "predictive", "fit", "actual"}',
+    )
+>>>>>>> main
 
 
 # ---------------------------------------------------------------------------- parser
@@ -686,6 +756,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help=set_help)
     p.add_argument("--method", "-m", default=None, metavar="M", help="solver (default: the scenario's, else auto)")
     p.add_argument("--iterations", "-n", type=int, default=None, metavar="N", help="iterations for CFR methods")
+
+    _add_calibrate_parser(sub, set_help)
 
     p = sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with titles.")
     p.add_argument("--json", action="store_true", help="print JSON")

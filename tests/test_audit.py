@@ -217,6 +217,7 @@ def test_scenario_keys_for_the_audit():
     report = audit(parse_scenario(text), checks={"hindsight"}, box_samples=1)
     assert _kinds(report, "hindsight", "error") == {("peace_value", "answer")}
     assert report.box["points"] == 1  # no box-wide check asked: only the default point is solved
+    assert report.facts[1].holds_at_default and report.facts[1].by_construction is None
 
 
 @pytest.mark.parametrize(

@@ -201,17 +201,17 @@ def test_run_json(istanbul_json):
     assert set(data["values"]) == {"Ukraine", "Russia", "US", "EU"}
     assert data["nash_conv"] <= 0.01
     assert data["outcome"]["ceasefire"] == "none"
-    assert data["outcome"]["prisoners_exchanged"] == "yes"
+    assert data["outcome"]["exchanges"] == "2"
     assert data["path"]
     for entry in data["path"]:
         assert {"stage", "agent", "move", "probability"} <= set(entry)
     path = {(e["stage"], e["agent"], e["move"]): e["probability"] for e in data["path"]}
     assert path[("ukraine_attend", "Ukraine", "attend")] == pytest.approx(1.0)
-    assert path[("russia_answer", "Russia", "counter")] == pytest.approx(1.0)
+    assert path[("russia_may", "Russia", "refuse_exchange")] == pytest.approx(1.0)
 
 
 def test_run_with_set_changes_the_path(istanbul_json, capsys):
-    status, out, err = _run(capsys, "run", "istanbul-2025", "--set", "us_blame_cost=0", "--json")
+    status, out, err = _run(capsys, "run", "istanbul-2025", "--set", "ua_waiver_cost=4", "--json")
     assert status == 0 and err == ""
     data = json.loads(out)
     path = {(e["stage"], e["move"]): e["probability"] for e in data["path"]}
@@ -227,7 +227,7 @@ def test_run_text_tells_the_story(tmp_path, capsys, monkeypatch):
     status, out, err = _run(capsys, "run", "istanbul-2025")
     assert status == 0 and err == ""
     assert "The equilibrium path, stage by stage:" in out
-    assert "blocked by Russia's precondition: settlement" in out
+    assert "blocked by Russia's precondition: ceasefire != 'none' or settlement" in out
     assert "Outcome:" in out and "Payoffs" in out
 
 
@@ -272,10 +272,10 @@ def test_check_istanbul_exits_0(capsys):
 def test_check_istanbul_text(capsys):
     status, out, _ = _run(capsys, "check", "istanbul-2025", "--box-samples", "16")
     assert status == (1 if "  ERROR  " in out else 0)
-    assert out.startswith("istanbul-2025: Istanbul, 16 May 2025")
+    assert out.startswith("istanbul-2025: The 2025 talks")
     assert out.count("PASS") == len(load_scenario("istanbul-2025").negotiation.expectations)
     assert "FAIL" not in out
-    assert "PASS  Russia rejects the unconditional ceasefire" in out
+    assert "PASS  16 May: Russia refuses the unconditional ceasefire but agrees a prisoner exchange" in out
 
 
 def test_check_needs_one_scenario(capsys):
@@ -383,11 +383,11 @@ def test_list_shows_istanbul(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     status, out, _ = _run(capsys, "list")
     assert status == 0
-    assert any(line.startswith("istanbul-2025") and "Istanbul, 16 May 2025" in line for line in out.splitlines())
+    assert any(line.startswith("istanbul-2025") and "The 2025 talks" in line for line in out.splitlines())
     status, out, _ = _run(capsys, "list", "--json")
     assert status == 0
     entries = {e["name"]: e for e in json.loads(out)}
-    assert entries["istanbul-2025"]["title"].startswith("Istanbul, 16 May 2025")
+    assert entries["istanbul-2025"]["title"].startswith("The 2025 talks")
     assert Path(entries["istanbul-2025"]["path"]).is_file()
 
 

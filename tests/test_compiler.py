@@ -471,6 +471,48 @@ def test_size_limit_stops_a_large_tree_early():
         neg.compile()
 
 
+def test_a_long_protocol_compiles_without_recursion():
+    # one path through 1,500 stages: deeper than Python's default recursion limit (1,000)
+    stages = [Stage(f"s{i}", "A", [Move("go")]) for i in range(1500)]
+    neg = Negotiation(title="long", agents=[Agent("A", payoff="1")], stages=stages)
+    compiled = neg.compile()
+    assert compiled.game.num_nodes == 1501 and compiled.num_terminals == 1
+    assert compiled.terminal_values("s1499") == ["go"]
+
+
+# ---------------------------------------------------------------------------- the compiled object
+def test_compiled_negotiation_is_frozen():
+    compiled = _ceasefire().compile()
+    for name in ("game", "negotiation", "validated", "tree"):
+        with pytest.raises(AttributeError):
+            setattr(compiled, name, None)
+    with pytest.raises(AttributeError):
+        compiled.node_codes = np.zeros((1, 1))
+    with pytest.raises(AttributeError):
+        compiled.tree.parent = np.zeros(1)
+
+
+def test_compiled_arrays_are_read_only():
+    compiled = _ceasefire(Precondition("accept", "withdrawal_demanded", kind="soft", cost="penalty")).compile()
+    for array in (compiled.node_codes, compiled.node_stage, compiled.waivers, compiled.terminal_codes["truce"]):
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0
+
+
+def test_compiled_negotiation_exposes_its_parts():
+    neg = _ceasefire(Precondition("accept", "withdrawal_demanded", kind="soft", cost="penalty"))
+    compiled = neg.compile()
+    assert compiled.validated.negotiation is neg and compiled.negotiation is neg
+    assert compiled.steps == compiled.validated.steps == neg.stages
+    assert compiled.tree.num_terminals == compiled.num_terminals == compiled.game.num_terminals
+    assert compiled.tree.infosets.labels == compiled.game.infosets.labels
+    # one information-set key per information set: (agent, stage, observations, moves offered)
+    assert [key[:2] for key in compiled.tree.infoset_keys] == [(0, "offer"), (1, "answer"), (1, "answer")]
+    moves = [("propose", "demand"), ("accept", "refuse"), ("accept", "refuse")]
+    assert [key[3] for key in compiled.tree.infoset_keys] == moves
+    assert compiled.validated.expectations == ()
+
+
 # ---------------------------------------------------------------------------- batches
 def _batch_model() -> Negotiation:
     neg = _with_mood()

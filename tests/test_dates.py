@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from negsim.analysis import informed_stages, source_dates, stage_dates
-from negsim.scenarios import load_scenario, parse_scenario
+from negsim.negotiation import Agent, Issue, Move, Negotiation, Parameter, Precondition, Stage
+from negsim.scenarios import parse_scenario
 from tests.audit_scenarios import PLANTED
 
 
@@ -60,6 +61,17 @@ def test_which_stages_a_parameter_informs():
     assert informs["war_gain"] == informs["peace_value"] == informs["exchange_value"] == moscow
     assert informs["offer_cost"] == {"offer"}
     assert informs["q_hawk"] == {"offer", "summit", "answer"}  # moscow_type is drawn after the exchange
-    istanbul = informed_stages(load_scenario("istanbul-2025").compile())
-    # a soft precondition's cost informs its agent's stages
-    assert {"ukraine_attend", "ukraine_exchange", "ukraine_answer"} == istanbul["ua_waiver_cost"]
+    # a soft precondition's cost informs its agent's stages, and only those
+    talks = Negotiation(
+        title="a waiver",
+        parameters=[Parameter("waiver_cost", 1.0, source="assumption"), Parameter("unused", 0.0, source="x")],
+        issues=[Issue("truce", [False, True])],
+        agents=[Agent("Kyiv", payoff="truce",
+                      preconditions=[Precondition("go", "truce", kind="soft", cost="waiver_cost")]),
+                Agent("Moscow", payoff="truce")],
+        stages=[Stage("first", "Kyiv", [Move("go"), Move("stay")]),
+                Stage("second", "Moscow", [Move("agree", set={"truce": True}), Move("refuse")]),
+                Stage("third", "Kyiv", [Move("go2"), Move("stay2")])],
+    )
+    informs = informed_stages(talks.compile())
+    assert informs == {"waiver_cost": {"first", "third"}, "unused": set()}

@@ -28,6 +28,7 @@ PACKAGES = (
     ("negsim.negotiation", "Negotiations", "Agents, issues, preconditions, moves, stages, chance; the compiler."),
     ("negsim.scenarios", "Scenario files", "Loading scenario files, and the declared format."),
     ("negsim.analysis", "Analysis", "Solving scenarios, narratives, stylized facts, sweeps, Monte Carlo, thresholds."),
+    ("negsim.estimate", "Estimation", "Strategic models fitted to data, and scenarios calibrated to observed paths."),
     ("negsim.plot", "Figures", "matplotlib figures of games, sweeps, outcomes and convergence."),
 )
 """The API pages in order. ``negsim.cli`` is the command line, documented by ``negsim --help``."""

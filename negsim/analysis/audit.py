@@ -73,7 +73,7 @@ import numpy as np
 from negsim.analysis.dates import informed_stages, source_dates, stage_dates
 from negsim.analysis.solve import solve_game
 from negsim.analysis.sweep import _compiled, draw_parameters, solve_settings
-from negsim.errors import ScenarioError
+from negsim.errors import GameError, ScenarioError
 from negsim.negotiation.compiler import CompiledNegotiation
 from negsim.negotiation.model import Expectation, Negotiation, Parameter, Stage
 
@@ -157,10 +157,11 @@ class FactAudit:
     ----------
     fact, condition : str
     holds_at_default : bool
-    box_share : float
-        Share of the box points at which the fact holds.
-    by_construction : bool
-        It holds at every box point.
+    box_share : float or None
+        Share of the box points at which the fact holds (None when the box was not
+        explored: no ``box``, ``moves`` or ``types`` check).
+    by_construction : bool or None
+        It holds at every box point (None when the box was not explored).
     structural : str
         The scenario's reason, if it declares the fact structural.
     flips : tuple of Flip
@@ -176,8 +177,8 @@ class FactAudit:
     fact: str
     condition: str
     holds_at_default: bool
-    box_share: float
-    by_construction: bool
+    box_share: float | None
+    by_construction: bool | None
     structural: str = ""
     flips: tuple[Flip, ...] = ()
     prior_share: float | None = None
@@ -265,7 +266,8 @@ class AuditReport:
                 prior = "-" if f.prior_share is None else f"{f.prior_share:.2f}"
                 flips = ", ".join(f"{x.parameter} {x.value:.4g}" for x in f.flips) or "-"
                 verdict = "holds" if f.holds_at_default else "FAILS"
-                lines.append(f"  {name:<{width}}  {verdict:<7}  {f.box_share:<5.2f}  {prior:<5}  {flips}")
+                box = "-" if f.box_share is None else f"{f.box_share:.2f}"
+                lines.append(f"  {name:<{width}}  {verdict:<7}  {box:<5}  {prior:<5}  {flips}")
         lines.append("")
         counts = f"{len(self.errors)} errors, {len(self.warnings)} warnings"
         notes = len(self.findings) - len(self.errors) - len(self.warnings)
@@ -369,7 +371,8 @@ def audit(
     try:
         # -------- the box (without the box-wide checks, only its default point: the facts' verdicts there)
         box, corners = _box(neg, ranged, box_samples, seed)
-        if not {"box", "moves", "types"} & set(wanted):
+        explored = bool({"box", "moves", "types"} & set(wanted))
+        if not explored:
             box, corners = box[:1], 0
         settings = {p.name: box[:, j] for j, p in enumerate(ranged)}
         need_all = "moves" in wanted or "types" in wanted
@@ -387,8 +390,9 @@ def audit(
         box_info = {"parameters": [p.name for p in ranged], "points": int(solved_points), "corners": int(corners),
                     "samples": int(len(box) - 1 - corners), "seed": seed}  # points: those solved
         for k in facts_by_index:
-            facts_by_index[k].update(holds_at_default=bool(holds[k, 0]), box_share=float(holds[k].mean()),
-                                     by_construction=bool(holds[k].all()))
+            facts_by_index[k].update(holds_at_default=bool(holds[k, 0]),
+                                     box_share=float(holds[k].mean()) if explored else None,
+                                     by_construction=bool(holds[k].all()) if explored else None)
         # -------- single-parameter flips
         if "flips" in wanted and exps:
             flips = _flips(compiled, ranged, grid_points, tol, opts, progress)
@@ -585,7 +589,7 @@ def _probe_unranged(compiled: CompiledNegotiation, ranged: list[Parameter], fact
         values = float(p.value) + scale * np.array([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0])
         try:  # values the model refuses (a probability below 0, a division by 0) are not probed
             compiled.game_for({p.name: values})
-        except ScenarioError:
+        except (ScenarioError, GameError):
             continue
         blocks.append((p.name, values))
     if not blocks:
@@ -784,8 +788,9 @@ def _type_findings(compiled: CompiledNegotiation, reach: np.ndarray) -> list[Fin
     moves = np.stack([compiled.terminal_codes[s.name] for s in neg.stages], axis=1)
     _, path = np.unique(moves, axis=0, return_inverse=True)
     path = np.asarray(path).reshape(-1)
-    onehot = np.zeros((path.size, int(path.max()) + 1))
-    onehot[np.arange(path.size), path] = 1.0
+    # terminals grouped by path: a path's probability is one reduceat over its terminals
+    order = np.argsort(path, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(path[order]) != 0])
     out = []
     for ev in neg.chance:
         spec = ev.observed_by
@@ -798,7 +803,7 @@ def _type_findings(compiled: CompiledNegotiation, reach: np.ndarray) -> list[Fin
         conditional = []
         for o in range(1, len(ev.outcomes) + 1):
             mass = reach[:, codes == o].sum(axis=1)  # [B]
-            joint = (reach * (codes == o)) @ onehot  # [B, P]
+            joint = np.add.reduceat((reach * (codes == o))[:, order], starts, axis=1)  # [B, paths]
             safe = np.where(mass > _TOLERANCE, mass, 1.0)
             conditional.append((joint / safe[:, None], mass > _TOLERANCE))
         gap = np.zeros(reach.shape[0])

@@ -121,10 +121,15 @@ def stage_dates(negotiation: Negotiation) -> dict[str, datetime.date | None]:
 
     Examples
     --------
-    >>> from negsim.scenarios import load_scenario
-    >>> dates = stage_dates(load_scenario("istanbul-2025").negotiation)
-    >>> dates["ukraine_attend"].isoformat(), dates["us_decision"].isoformat()
-    ('2025-05-15', '2025-05-28')
+    >>> from negsim.negotiation import Agent, Move, Negotiation, Stage
+    >>> talks = Negotiation(
+    ...     title="two rounds", date="2025-05-16", agents=[Agent("Kyiv"), Agent("Moscow")],
+    ...     stages=[Stage("offer", "Kyiv", [Move("propose"), Move("wait")]),
+    ...             Stage("answer", "Moscow", [Move("accept"), Move("refuse")]),
+    ...             Stage("round_two", "Kyiv", [Move("propose2"), Move("wait2")], date="2025-06-02")],
+    ... )
+    >>> {name: d.isoformat() for name, d in stage_dates(talks).items()}
+    {'offer': '2025-05-16', 'answer': '2025-05-16', 'round_two': '2025-06-02'}
     """
     current = _date(negotiation.date)
     out: dict[str, datetime.date | None] = {}
@@ -144,12 +149,19 @@ def informed_stages(compiled: CompiledNegotiation) -> dict[str, set[str]]:
 
     Examples
     --------
-    >>> from negsim.scenarios import load_scenario
-    >>> informs = informed_stages(load_scenario("istanbul-2025").compile())
-    >>> sorted(informs["us_resolve_prior"])  # the US's resolve is drawn after the EU decides
-    ['us_decision']
-    >>> "russia_answer" in informs["secondary_tariff"]  # in Russia's payoff
-    True
+    >>> from negsim.negotiation import Agent, Chance, Issue, Move, Negotiation, Parameter, Stage
+    >>> talks = Negotiation(
+    ...     title="a threat",
+    ...     parameters=[Parameter("bite", 1.0, source="assumption"), Parameter("resolve", 0.3, source="assumption")],
+    ...     issues=[Issue("truce", [False, True])],
+    ...     agents=[Agent("Moscow", payoff="truce - bite * (us == 'resolved')"), Agent("Kyiv", payoff="truce")],
+    ...     stages=[Stage("answer", "Moscow", [Move("accept", set={"truce": True}), Move("refuse")]),
+    ...             Stage("reply", "Kyiv", [Move("thank"), Move("protest")])],
+    ...     chance=[Chance("us", {"resolved": "resolve", "not": "1 - resolve"}, after="answer")],
+    ... )
+    >>> informs = informed_stages(talks.compile())
+    >>> sorted(informs["bite"]), sorted(informs["resolve"])  # Moscow's payoff; drawn after its answer
+    (['answer'], ['reply'])
     """
     neg = compiled.negotiation
     types = {n: v.type() for n, v in compiled.variables.items()}

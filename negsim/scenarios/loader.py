@@ -36,6 +36,7 @@ from negsim.negotiation.model import (
     Precondition,
     Stage,
 )
+from negsim.negotiation.validation import check_values
 
 __all__ = ["Scenario", "load_scenario", "parse_scenario", "bundled_scenarios", "scenario_path"]
 
@@ -222,32 +223,68 @@ def parse_scenario(text: str, *, source: str = "<scenario>", path: Path | None =
 
 
 # ---------------------------------------------------------------------------- schema
+# The loader checks syntax only: the allowed keys of each section, required keys, and the
+# type of every value. What the values mean (ranges, references between sections, the
+# expressions) is checked by negsim.negotiation.validation, in one place for files and for
+# negotiations written in Python.
 def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) -> Scenario:
     _keys(data, _SECTIONS, "")
     meta = _table(data.get("scenario", {}), "scenario")
     _keys(meta, _SCENARIO_KEYS, "scenario")
-    solver = _table(data.get("solver", {}), "solver")
+    solver = _solver_section(data.get("solver", {}))
+    parameters = _parameters_section(data.get("parameters", {}))
+    issues = _issues_section(data.get("issues", []))
+    agents = _agents_section(data.get("agents", []))
+    stages = _stages_section(data.get("stages", []))
+    chance = _chance_section(data.get("chance", []))
+    expectations = _expect_section(data.get("expect", []))
+    negotiation = Negotiation(
+        agents=tuple(agents),
+        issues=tuple(issues),
+        stages=tuple(stages),
+        chance=tuple(chance),
+        parameters=tuple(parameters),
+        expectations=tuple(expectations),
+        solver=solver,
+        **_scenario_section(meta, path),
+    )
+    check_values(negotiation)
+    return Scenario(negotiation=negotiation, path=path, name=negotiation.name, solver=dict(solver), lines=lines)
+
+
+def _scenario_section(meta: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    """``[scenario]`` (its keys already checked): the keyword arguments of :class:`Negotiation` it gives."""
+    sources = meta.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise ScenarioError("sources must be a list of strings", key="scenario.sources")
+    max_nodes = _integer(meta.get("max_nodes", 200_000), "scenario.max_nodes")
+    name = _string(meta.get("name", path.stem.replace("_", "-") if path else "scenario"), "scenario.name")
+    return {
+        "name": name,
+        "title": _string(meta.get("title", name), "scenario.title"),
+        "date": _string(str(meta.get("date", "")), "scenario.date"),
+        "description": _string(meta.get("description", ""), "scenario.description"),
+        "sources": tuple(sources),
+        "max_nodes": max_nodes,
+    }
+
+
+def _solver_section(value: Any) -> dict[str, Any]:
+    solver = _table(value, "solver")
     _keys(solver, _SOLVER_KEYS, "solver")
     if "iterations" in solver:
-        _integer(solver["iterations"], "solver.iterations", minimum=1)
-    if "tremble" in solver:
-        value = _number(solver["tremble"], "solver.tremble")
-        if not 0 <= value < 0.1:
-            raise ScenarioError("tremble must be in [0, 0.1)", key="solver.tremble")
+        _integer(solver["iterations"], "solver.iterations")
+    for key in ("tremble", "tolerance"):
+        if key in solver:
+            _number(solver[key], f"solver.{key}")
     if "method" in solver:
-        from negsim.solvers.dispatch import methods
+        _string(solver["method"], "solver.method")
+    return dict(solver)
 
-        method = _string(solver["method"], "solver.method").strip().lower()
-        if method not in methods():
-            close = difflib.get_close_matches(method, list(methods()), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ScenarioError(f"unknown method {solver['method']!r}{hint}", key="solver.method")
-    if "tolerance" in solver:
-        if _number(solver["tolerance"], "solver.tolerance") < 0:
-            raise ScenarioError("tolerance must not be negative", key="solver.tolerance")
 
+def _parameters_section(value: Any) -> list[Parameter]:
     parameters = []
-    for name, spec in _table(data.get("parameters", {}), "parameters").items():
+    for name, spec in _table(value, "parameters").items():
         where = f"parameters.{name}"
         spec = _table(spec, where) if isinstance(spec, dict) else {"value": spec, "source": None}
         _keys(spec, _PARAMETER_KEYS, where)
@@ -257,30 +294,25 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
         source = spec.get("source")
         if not isinstance(source, str) or not source.strip():
             raise ScenarioError('every parameter needs a source: a citation, or "assumption"', key=f"{where}.source")
-        rng = None
-        if "range" in spec:
-            rng = _pair(spec["range"], f"{where}.range")
-            if not rng[0] <= value <= rng[1]:
-                raise ScenarioError(f"value {value:g} lies outside its range {list(rng)}", key=f"{where}.value")
-        prior = None
-        if "prior" in spec:
-            prior = _prior(spec["prior"], f"{where}.prior")
         parameters.append(
             Parameter(
                 name=str(name),
                 value=value,
                 source=source.strip(),
-                range=rng,
-                prior=prior,
+                range=_pair(spec["range"], f"{where}.range") if "range" in spec else None,
+                prior=_prior(spec["prior"], f"{where}.prior") if "prior" in spec else None,
                 unit=_string(spec.get("unit", ""), f"{where}.unit"),
                 description=_string(spec.get("description", ""), f"{where}.description"),
                 calibrated=_reason(spec, "calibrated", where),
                 source_date=_iso_date(spec.get("source_date", ""), f"{where}.source_date"),
             )
         )
+    return parameters
 
+
+def _issues_section(value: Any) -> list[Issue]:
     issues = []
-    for k, spec in enumerate(_array(data.get("issues", []), "issues")):
+    for k, spec in enumerate(_array(value, "issues")):
         where = f"issues[{k}]"
         spec = _table(spec, where)
         _keys(spec, _ISSUE_KEYS, where)
@@ -302,9 +334,12 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
                 description=_string(spec.get("description", ""), f"{where}.description"),
             )
         )
+    return issues
 
+
+def _agents_section(value: Any) -> list[Agent]:
     agents = []
-    for k, spec in enumerate(_array(data.get("agents", []), "agents")):
+    for k, spec in enumerate(_array(value, "agents")):
         where = f"agents[{k}]"
         spec = _table(spec, where)
         _keys(spec, _AGENT_KEYS, where)
@@ -314,85 +349,86 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
                 _expression(expr, f"{where}.payoff.{term}")
         else:
             _expression(payoff, f"{where}.payoff")
-        pres = []
-        for j, pspec in enumerate(_array(spec.get("preconditions", []), f"{where}.preconditions")):
-            pwhere = f"{where}.preconditions[{j}]"
-            pspec = _table(pspec, pwhere)
-            _keys(pspec, _PRECONDITION_KEYS, pwhere)
-            for required in ("move", "condition"):
-                if required not in pspec:
-                    raise ScenarioError(f"a precondition needs '{required}'", key=f"{pwhere}.{required}")
-            kind = _string(pspec.get("kind", "hard"), f"{pwhere}.kind")
-            if kind not in ("hard", "soft"):
-                raise ScenarioError(f"kind must be 'hard' or 'soft', not {kind!r}", key=f"{pwhere}.kind")
-            cost = pspec.get("cost")
-            if cost is not None:
-                _expression(cost, f"{pwhere}.cost")
-            pres.append(
-                Precondition(
-                    move=_string(pspec["move"], f"{pwhere}.move"),
-                    condition=_string(pspec["condition"], f"{pwhere}.condition"),
-                    kind=kind,
-                    cost=cost,
-                    description=_string(pspec.get("description", ""), f"{pwhere}.description"),
-                    source=_string(pspec.get("source", ""), f"{pwhere}.source"),
-                )
-            )
+        pres = _array(spec.get("preconditions", []), f"{where}.preconditions")
         agents.append(
             Agent(
                 name=_name(spec, where),
                 payoff=payoff,
-                preconditions=tuple(pres),
+                preconditions=tuple(_precondition(p, f"{where}.preconditions[{j}]") for j, p in enumerate(pres)),
                 description=_string(spec.get("description", ""), f"{where}.description"),
             )
         )
+    return agents
 
+
+def _precondition(value: Any, where: str) -> Precondition:
+    spec = _table(value, where)
+    _keys(spec, _PRECONDITION_KEYS, where)
+    for required in ("move", "condition"):
+        if required not in spec:
+            raise ScenarioError(f"a precondition needs '{required}'", key=f"{where}.{required}")
+    cost = spec.get("cost")
+    if cost is not None:
+        _expression(cost, f"{where}.cost")
+    return Precondition(
+        move=_string(spec["move"], f"{where}.move"),
+        condition=_string(spec["condition"], f"{where}.condition"),
+        kind=_string(spec.get("kind", "hard"), f"{where}.kind"),
+        cost=cost,
+        description=_string(spec.get("description", ""), f"{where}.description"),
+        source=_string(spec.get("source", ""), f"{where}.source"),
+    )
+
+
+def _stages_section(value: Any) -> list[Stage]:
     stages = []
-    for k, spec in enumerate(_array(data.get("stages", []), "stages")):
+    for k, spec in enumerate(_array(value, "stages")):
         where = f"stages[{k}]"
         spec = _table(spec, where)
         _keys(spec, _STAGE_KEYS, where)
         if "agent" not in spec:
             raise ScenarioError("a stage needs an agent", key=f"{where}.agent")
-        moves = []
-        for j, mspec in enumerate(_array(spec.get("moves", []), f"{where}.moves")):
-            mwhere = f"{where}.moves[{j}]"
-            mspec = _table(mspec, mwhere)
-            _keys(mspec, _MOVE_KEYS, mwhere)
-            effects = _table(mspec.get("set", {}), f"{mwhere}.set")
-            for issue, value in effects.items():
-                if isinstance(value, float) and not math.isfinite(value):
-                    raise ScenarioError("a move cannot set an issue to NaN or infinity", key=f"{mwhere}.set.{issue}")
-                if not isinstance(value, str | int | float | bool):
-                    raise ScenarioError(f"cannot set an issue to {value!r}", key=f"{mwhere}.set.{issue}")
-            end = mspec.get("end", False)
-            if not isinstance(end, bool):
-                raise ScenarioError("end must be true or false", key=f"{mwhere}.end")
-            moves.append(
-                Move(
-                    name=_name(mspec, mwhere),
-                    set=effects,
-                    when=_optional_string(mspec.get("when"), f"{mwhere}.when"),
-                    end=end,
-                    kind=_string(mspec.get("kind", "other"), f"{mwhere}.kind"),
-                    label=_string(mspec.get("label", ""), f"{mwhere}.label"),
-                    description=_string(mspec.get("description", ""), f"{mwhere}.description"),
-                )
-            )
+        moves = _array(spec.get("moves", []), f"{where}.moves")
         stages.append(
             Stage(
                 name=_name(spec, where),
                 agent=_string(spec["agent"], f"{where}.agent"),
-                moves=tuple(moves),
+                moves=tuple(_move(m, f"{where}.moves[{j}]") for j, m in enumerate(moves)),
                 when=_optional_string(spec.get("when"), f"{where}.when"),
                 observed_by=_observers(spec.get("observed_by", "all"), f"{where}.observed_by"),
                 description=_string(spec.get("description", ""), f"{where}.description"),
                 date=_string(spec.get("date", ""), f"{where}.date"),
             )
         )
+    return stages
 
+
+def _move(value: Any, where: str) -> Move:
+    spec = _table(value, where)
+    _keys(spec, _MOVE_KEYS, where)
+    effects = _table(spec.get("set", {}), f"{where}.set")
+    for issue, effect in effects.items():
+        if isinstance(effect, float) and not math.isfinite(effect):
+            raise ScenarioError("a move cannot set an issue to NaN or infinity", key=f"{where}.set.{issue}")
+        if not isinstance(effect, str | int | float | bool):
+            raise ScenarioError(f"cannot set an issue to {effect!r}", key=f"{where}.set.{issue}")
+    end = spec.get("end", False)
+    if not isinstance(end, bool):
+        raise ScenarioError("end must be true or false", key=f"{where}.end")
+    return Move(
+        name=_name(spec, where),
+        set=effects,
+        when=_optional_string(spec.get("when"), f"{where}.when"),
+        end=end,
+        kind=_string(spec.get("kind", "other"), f"{where}.kind"),
+        label=_string(spec.get("label", ""), f"{where}.label"),
+        description=_string(spec.get("description", ""), f"{where}.description"),
+    )
+
+
+def _chance_section(value: Any) -> list[Chance]:
     chance = []
-    for k, spec in enumerate(_array(data.get("chance", []), "chance")):
+    for k, spec in enumerate(_array(value, "chance")):
         where = f"chance[{k}]"
         spec = _table(spec, where)
         _keys(spec, _CHANCE_KEYS, where)
@@ -402,8 +438,6 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
         for outcome, prob in outcomes.items():
             if isinstance(prob, float) and not math.isfinite(prob):
                 raise ScenarioError("a probability cannot be NaN or infinite", key=f"{where}.outcomes.{outcome}")
-            if isinstance(prob, int | float) and not isinstance(prob, bool) and prob < 0:
-                raise ScenarioError(f"probability {prob!r} is negative", key=f"{where}.outcomes.{outcome}")
             _expression(prob, f"{where}.outcomes.{outcome}")
         chance.append(
             Chance(
@@ -415,22 +449,19 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
                 description=_string(spec.get("description", ""), f"{where}.description"),
             )
         )
+    return chance
 
+
+def _expect_section(value: Any) -> list[Expectation]:
     expectations = []
-    for k, spec in enumerate(_array(data.get("expect", []), "expect")):
+    for k, spec in enumerate(_array(value, "expect")):
         where = f"expect[{k}]"
         spec = _table(spec, where)
         _keys(spec, _EXPECT_KEYS, where)
         for required in ("fact", "condition"):
             if required not in spec:
                 raise ScenarioError(f"an expectation needs '{required}'", key=f"{where}.{required}")
-        bounds = {}
-        for bound in ("at_least", "at_most"):
-            if bound in spec:
-                value = _number(spec[bound], f"{where}.{bound}")
-                if not 0 <= value <= 1:
-                    raise ScenarioError(f"{bound} is a probability and must lie in [0, 1]", key=f"{where}.{bound}")
-                bounds[bound] = value
+        bounds = {b: _number(spec[b], f"{where}.{b}") for b in ("at_least", "at_most") if b in spec}
         if not bounds:
             raise ScenarioError("an expectation needs at_least or at_most", key=where)
         counter = None
@@ -449,35 +480,7 @@ def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) ->
                 **bounds,
             )
         )
-
-    sources = meta.get("sources", [])
-    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-        raise ScenarioError("sources must be a list of strings", key="scenario.sources")
-    max_nodes = _integer(meta.get("max_nodes", 200_000), "scenario.max_nodes", minimum=1)
-    name = _string(meta.get("name", path.stem.replace("_", "-") if path else "scenario"), "scenario.name")
-    negotiation = Negotiation(
-        title=_string(meta.get("title", name), "scenario.title"),
-        agents=tuple(agents),
-        issues=tuple(issues),
-        stages=tuple(stages),
-        chance=tuple(chance),
-        parameters=tuple(parameters),
-        expectations=tuple(expectations),
-        name=name,
-        date=_string(str(meta.get("date", "")), "scenario.date"),
-        description=_string(meta.get("description", ""), "scenario.description"),
-        sources=tuple(sources),
-        max_nodes=max_nodes,
-        solver=dict(solver),
-    )
-    # check the parameters named in counterfactuals and the expectation conditions early
-    for k, exp in enumerate(expectations):
-        for p in exp.counterfactual or {}:
-            if p not in {q.name for q in parameters}:
-                close = difflib.get_close_matches(p, [q.name for q in parameters], n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ScenarioError(f"unknown parameter {p!r}{hint}", key=f"expect[{k}].counterfactual.{p}")
-    return Scenario(negotiation=negotiation, path=path, name=name, solver=dict(solver), lines=lines)
+    return expectations
 
 
 # ---------------------------------------------------------------------------- checks
@@ -556,21 +559,16 @@ def _number(value: Any, where: str) -> float:
     return number
 
 
-def _integer(value: Any, where: str, *, minimum: int) -> int:
+def _integer(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ScenarioError(f"expected a whole number, got {_kind(value)}", key=where)
-    if value < minimum:
-        raise ScenarioError(f"must be at least {minimum}", key=where)
     return int(value)
 
 
 def _pair(value: Any, where: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         raise ScenarioError("expected [low, high]", key=where)
-    low, high = _number(value[0], where), _number(value[1], where)
-    if low > high:
-        raise ScenarioError(f"low {low:g} is above high {high:g}", key=where)
-    return low, high
+    return _number(value[0], where), _number(value[1], where)
 
 
 def _prior(value: Any, where: str) -> dict[str, Any]:
@@ -592,14 +590,6 @@ def _prior(value: Any, where: str) -> dict[str, Any]:
     missing = required - set(out)
     if missing:
         raise ScenarioError(f"a {dist} prior needs {', '.join(sorted(missing))}", key=where)
-    if dist == "normal" and out["sd"] <= 0:
-        raise ScenarioError("sd must be positive", key=f"{where}.sd")
-    if dist == "beta" and (out["a"] <= 0 or out["b"] <= 0):
-        raise ScenarioError("a and b must be positive", key=where)
-    if "low" in out and "high" in out and out["low"] >= out["high"]:
-        raise ScenarioError("low must be below high", key=where)
-    if dist == "triangular" and not out["low"] <= out["mode"] <= out["high"]:
-        raise ScenarioError("mode must lie between low and high", key=f"{where}.mode")
     return out
 
 

@@ -1,0 +1,150 @@
+"""Section ``estimate``: strategic estimation on war1800 and bootstrap replicates as one batch.
+
+Times (i) the fit of the R package's ``egame12`` example on war1800 (282 observations,
+10 parameters), once with the model built and once with formula parsing, (ii) ``R``
+bootstrap replicates fitted as one batch (:func:`negsim.estimate.bootstrap.bootstrap_fits`),
+and (iii) ``loop`` of the same replicates fitted one after another (a fresh model per
+resample, started at the estimate as the batch is), extrapolated to all. The reference
+points are the R package ``games``: about 0.1 s per fit and 0.11 s per bootstrap replicate
+(shared/data/README.md). Best of ``repeats`` for the fits; on the harness's clock.
+
+Part of ``python -m benchmarks`` (section ``estimate``, skipped with a note when the
+``estimate`` extra is not installed); also runs alone:
+``python -m benchmarks.bench_estimate [--replicates 1000] [--loop 20] [--seed 0]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import Config, Report, Table, clock, ratio, seconds
+
+FORMULAS = ["s_wt_re1 + revis1", "0", "regime1", "balanc + regime2"]
+R_SECONDS_PER_FIT = 0.1
+R_SECONDS_PER_REPLICATE = 0.11
+REPLICATES = (1000, 20)
+LOOPED = (40, 3)
+"""Full run, --quick."""
+
+
+def _best(fn, repeats: int) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        started = clock()
+        fn()
+        best = min(best, clock() - started)
+    return best
+
+
+def measure(replicates: int, loop: int, repeats: int, seed: int = 0) -> dict[str, Any]:
+    """All the timings of this section, as a dictionary of plain numbers."""
+    import negsim.estimate as est
+    from negsim.estimate.bootstrap import bootstrap_fits
+    from negsim.estimate.formulas import Design
+    from negsim.estimate.model import StrategicModel
+
+    data = est.load_war1800()
+    fit = est.egame12(FORMULAS, data=data, outcome="outcome")
+    model = fit.model
+    params = fit.params.to_numpy()
+    fit_seconds = _best(model.fit, repeats)
+    call_seconds = _best(lambda: est.egame12(FORMULAS, data=data, outcome="outcome"), repeats)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # replicates without a finite maximum are reported below
+        started = clock()
+        reps = bootstrap_fits(model, params, replicates, seed=seed)
+        batch_seconds = clock() - started
+
+        # the same resamples, fitted one by one (bootstrap_fits draws its weights this way)
+        n = model.exog.shape[0]
+        weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=replicates)[:loop]
+        d = model.design
+        times, diffs = [], []
+        for w, rep in zip(weights, reps, strict=False):
+            rows = np.repeat(np.arange(n), w)
+            resampled = Design(d.exog[rows], d.names, d.blocks, d.utilities, d.specs, np.ones(len(rows), bool))
+            started = clock()
+            alone = StrategicModel(model.likelihood, resampled, model.observed[rows]).fit(start_params=params)
+            times.append(clock() - started)
+            if alone.mle_retvals.get("converged") and not np.isnan(rep).any():
+                diffs.append(float(np.abs(alone.params.to_numpy() - rep).max()))
+    per_replicate = batch_seconds / replicates
+    loop_per_replicate = float(np.mean(times)) if times else float("nan")
+    return {
+        "llf": float(fit.llf),
+        "fit_seconds": fit_seconds,
+        "call_seconds": call_seconds,
+        "replicates": replicates,
+        "batch_seconds": batch_seconds,
+        "batch_seconds_per_replicate": per_replicate,
+        "loop_measured": len(times),
+        "loop_seconds_per_replicate": loop_per_replicate,
+        "loop_median_seconds": float(np.median(times)) if times else float("nan"),
+        "batch_vs_loop": loop_per_replicate / per_replicate,
+        "batch_vs_r_package": R_SECONDS_PER_REPLICATE / per_replicate,
+        "nan_replicates": int(np.isnan(reps).any(axis=1).sum()),
+        "max_difference_batch_vs_loop": max(diffs, default=float("nan")),
+        "bootstrap_se": np.nanstd(reps, axis=0, ddof=1).tolist(),
+    }
+
+
+def run(config: Config, report: Report, peers: Any = None) -> None:
+    """The harness's section ``estimate``."""
+    try:
+        from negsim.estimate.formulas import require_extra
+
+        require_extra()
+    except Exception as exc:  # the optional extra is missing: say so, measure nothing
+        report.say(f"  estimate: skipped ({exc})")
+        return
+    replicates = REPLICATES[1] if config.quick else REPLICATES[0]
+    loop = LOOPED[1] if config.quick else LOOPED[0]
+    out = report.section("estimate")
+    out.update(measure(replicates, loop, config.repeats))
+    report.table(_table(out))
+
+
+def _table(out: dict[str, Any]) -> Table:
+    t = Table(
+        "Strategic estimation: war1800 egame12 (R package games as reference)", ["measure", "negsim", "R package"]
+    )
+    t.add("fit, model built", seconds(out["fit_seconds"]), f"~{seconds(R_SECONDS_PER_FIT)}")
+    t.add("egame12() with formula parsing", seconds(out["call_seconds"]), "")
+    t.add(
+        f"{out['replicates']:,} bootstrap replicates, one batch",
+        f"{seconds(out['batch_seconds'])} ({seconds(out['batch_seconds_per_replicate'])} each)",
+        f"~{seconds(R_SECONDS_PER_REPLICATE)} each",
+    )
+    t.add(
+        f"one after another ({out['loop_measured']} timed)",
+        f"{seconds(out['loop_seconds_per_replicate'])} each (median {seconds(out['loop_median_seconds'])})",
+        "",
+    )
+    t.add("batch vs one after another", ratio(out["batch_vs_loop"]), "")
+    t.add("batch vs R package per replicate", ratio(out["batch_vs_r_package"]), "")
+    t.notes.append(
+        f"log-likelihood {out['llf']:.6f} (R: -286.123755); {out['nan_replicates']} replicates without a finite or "
+        f"unique maximum are NaN; batch and separate fits differ by at most {out['max_difference_batch_vs_loop']:.2g}"
+    )
+    return t
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicates", type=int, default=REPLICATES[0])
+    parser.add_argument("--loop", type=int, default=LOOPED[0], help="replicates fitted one by one (then averaged)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    out = measure(args.replicates, args.loop, args.repeats, args.seed)
+    print(_table(out).render())
+    return out
+
+
+if __name__ == "__main__":
+    main()
