@@ -501,7 +501,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-<<<<<<< HEAD
 @_command("schema")
 def _cmd_schema(args: argparse.Namespace) -> int:
     from negsim.scenarios.schema import json_schema_text
@@ -552,7 +551,8 @@ def _add_scenario_file_commands(sub: Any) -> None:
     p.add_argument("name", metavar="NAME", help="the scenario's name (letters, digits, '-' and '_')")
     p.add_argument("-o", "--output", metavar="FILE", help="where to write it (default NAME.toml)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-=======
+
+
 @_command("calibrate")
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from negsim.errors import ScenarioError
@@ -620,7 +620,6 @@ def _add_calibrate_parser(sub: Any, set_help: str) -> None:
         action="store_true",
         help='print JSON: {"observed", "draws", "ess", "posterior", "types", "predictive", "fit", "actual"}',
     )
->>>>>>> main
 
 
 # ---------------------------------------------------------------------------- parser
