@@ -1,4 +1,5 @@
 """Rubinstein versus Nash bargaining over the issues of the 2 June 2025 memoranda.
+===============================================================================
 
 Each side values each issue of the two memoranda: Russia's political terms (recognition,
 withdrawal, neutrality, caps, no foreign forces, sanctions relief, waived claims) and

@@ -1,4 +1,5 @@
 """Build your own negotiation in Python, without a scenario file.
+==============================================================
 
 Three agents: a Mediator proposes a truce; the Attacker, whose cost of war is private
 (high or low), accepts or rejects; if it rejects, the Sponsor of the defender decides

@@ -1,4 +1,5 @@
 """Calibrating the Istanbul game on what happened up to 16 May 2025, and predicting the later rounds.
+==================================================================================================
 
 The linked istanbul-2025 scenario runs from the European ultimatum of 10 May to the US tariffs
 of August. Its priors (Russia's aims, the US's resolve, what war, truces and sanctions are worth)

@@ -1,4 +1,5 @@
 """How fast do the CFR variants converge? Leduc poker, 1,000 iterations each.
+==========================================================================
 
 CFR, CFR+, linear CFR and discounted CFR differ only in how they weight regrets and the
 average strategy. The script runs each on Leduc poker (5,520 terminals), records the

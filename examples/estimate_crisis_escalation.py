@@ -1,4 +1,5 @@
 """Estimating a crisis-escalation game from outcomes: who escalates, who backs down, who fights.
+=============================================================================================
 
 A challenger keeps the status quo (``sq``) or escalates; the target then backs down
 (``capit``) or fights (``war``) -- the game ``egame12`` of Signorino (2003). We simulate

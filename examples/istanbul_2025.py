@@ -1,4 +1,5 @@
 """The 2025 talks as one linked game: solve it, read the path and the beliefs, change one assumption.
+==================================================================================================
 
 Run it with ``python examples/istanbul_2025.py``. It
 

@@ -1,4 +1,5 @@
 """How hard must sanctions bite before Russia accepts the ceasefire? (the 2025 talks, istanbul-2025)
+=================================================================================================
 
 In the linked game Russia refuses the unconditional ceasefire in every round: the EU's
 price-cap package costs it little, and the US, whose patience Russia buys with prisoner

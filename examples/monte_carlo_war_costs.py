@@ -1,4 +1,5 @@
 """How likely is a ceasefire if we are unsure what war is worth to Russia? A Monte Carlo.
+======================================================================================
 
 The linked Istanbul scenario fixes Russia's value of continuing the war at 3 (limited aims)
 and 3 + 2 (maximal aims). Those are assumptions. Here they are drawn from wide priors --

@@ -15,6 +15,8 @@ Examples
 from negsim import _startup  # noqa: F401 - first: no traceback if the command is interrupted while importing
 
 # isort: split
+from importlib import metadata as _metadata
+
 from negsim import games
 from negsim.errors import GameError, NegsimError, NegsimWarning, ScenarioError, SolverError
 from negsim.games import ExtensiveFormGame, GameBuilder, NormalFormGame
@@ -22,7 +24,11 @@ from negsim.games.profile import BehaviorProfile, MixedProfile
 from negsim.solvers import Solution
 from negsim.solvers.dispatch import solve
 
-__version__ = "0.1.0"
+try:
+    # one version, the installed one (pyproject.toml); a source tree that was never installed says so
+    __version__: str = _metadata.version("negsim")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
+    __version__ = "0.0.0+unknown"
 
 _LAZY = {"read_efg", "read_nfg", "write_efg", "write_nfg"}
 

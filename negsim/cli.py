@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from negsim.errors import NegsimError
@@ -744,6 +745,58 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_command("schema")
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from negsim.scenarios.schema import json_schema_text
+
+    if args.output is None:
+        sys.stdout.write(json_schema_text())
+        return EXIT_OK
+    Path(args.output).write_text(json_schema_text(), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+@_command("new")
+def _cmd_new(args: argparse.Namespace) -> int:
+    import re
+
+    from negsim.scenarios.schema import template
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", args.name):
+        raise NegsimError(f"{args.name!r} is not a scenario name: use letters, digits, '-' and '_'")
+    path = Path(args.output or f"{args.name.replace('-', '_')}.toml")
+    if path.exists() and not args.force:
+        raise NegsimError(f"{path} exists; choose another name or -o FILE, or add --force")
+    path.write_text(template(args.name), encoding="utf-8")
+    print(f"wrote {path}; try: negsim check {path}")
+    return EXIT_OK
+
+
+def _add_scenario_file_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description=(
+            "Print the JSON Schema of the scenario format, for editors that check and complete "
+            "TOML files (the same file ships as negsim/scenarios/scenario.schema.json)."
+        ),
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead of printing it")
+    p = sub.add_parser(
+        "new",
+        help="write a commented template scenario that runs",
+        description=(
+            "Write NAME.toml: a small commented scenario (a ceasefire proposal, a private type, a "
+            "counter-offer, preconditions, facts to check) that `negsim run` and `negsim check` accept "
+            "as it is, to change into your own."
+        ),
+    )
+    p.add_argument("name", metavar="NAME", help="the scenario's name (letters, digits, '-' and '_')")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write it (default NAME.toml)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+
 @_command("calibrate")
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from negsim.errors import ScenarioError
@@ -1011,6 +1064,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with titles.")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_scenario_file_commands(sub)
 
     p = sub.add_parser(
         "info",

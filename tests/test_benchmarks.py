@@ -63,8 +63,8 @@ def test_command_line_rejects_unknown_section(capsys):
 
 
 def test_peers_when_installed():
-    pytest.importorskip("pyspiel")
-    pytest.importorskip("LiteEFG")
+    pytest.importorskip("pyspiel", reason="needs OpenSpiel (pip install open-spiel; in the test extra)")
+    pytest.importorskip("LiteEFG", reason="needs LiteEFG (pip install liteefg; in the test extra)")
     results = run(**TINY, sections=["cfr", "convergence"], peers=["openspiel", "liteefg"], stream=io.StringIO())
     entry = results["cfr"]["leduc"]["cfr+"]
     assert {"negsim_alternating", "openspiel", "liteefg"} <= set(entry)

@@ -111,7 +111,7 @@ def test_kuhn_uniform_profile_known_values():
 
 
 def test_matches_openspiel_exploitability():
-    pyspiel = pytest.importorskip("pyspiel")
+    pyspiel = pytest.importorskip("pyspiel", reason="needs OpenSpiel (pip install open-spiel; in the test extra)")
     from open_spiel.python import policy as policy_lib
 
     for name, ours in (("kuhn_poker", library.kuhn_poker()), ("leduc_poker", library.leduc_poker())):

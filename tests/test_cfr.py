@@ -272,7 +272,7 @@ def test_errors():
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_matches_openspiel_reference_implementations_iteration_by_iteration(variant):
     """The same algorithm, run by OpenSpiel's Python solvers, reaches the same exploitability."""
-    pyspiel = pytest.importorskip("pyspiel")
+    pyspiel = pytest.importorskip("pyspiel", reason="needs OpenSpiel (pip install open-spiel; in the test extra)")
     from open_spiel.python.algorithms import cfr as os_cfr
     from open_spiel.python.algorithms import discounted_cfr
     from open_spiel.python.algorithms import exploitability as os_exploitability

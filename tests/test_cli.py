@@ -477,3 +477,50 @@ def test_an_interrupted_sweep_prints_what_it_finished(capsys, monkeypatch):
     data = json.loads(out)
     assert status == 130 and data["interrupted"] is True and data["draws"] == 1
     assert "interrupted" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------- schema and new
+def test_schema_prints_the_json_schema(capsys):
+    from negsim.scenarios.schema import json_schema
+
+    status, out, err = _run(capsys, "schema")
+    assert status == 0 and err == ""
+    assert json.loads(out) == json_schema()
+
+
+def test_schema_writes_the_file_shipped_in_the_package(capsys, tmp_path):
+    target = tmp_path / "scenario.schema.json"
+    status, out, _ = _run(capsys, "schema", "-o", str(target))
+    assert status == 0 and str(target) in out
+    shipped = REPO / "negsim" / "scenarios" / "scenario.schema.json"
+    assert target.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+
+
+def test_new_writes_a_template_that_runs_and_checks(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = _run(capsys, "new", "truce-talks")
+    assert status == 0 and "truce_talks.toml" in out
+    text = (tmp_path / "truce_talks.toml").read_text(encoding="utf-8")
+    assert text.count("#") > 20  # commented
+    assert load_scenario(tmp_path / "truce_talks.toml").name == "truce-talks"
+    status, out, _ = _run(capsys, "check", "truce_talks.toml", "--counterfactuals")
+    assert status == 0, out
+    assert out.count("PASS") == 3
+    status, out, _ = _run(capsys, "run", "truce_talks.toml")
+    assert status == 0 and "Kyiv chooses to propose a 30-day ceasefire" in out
+
+
+def test_new_does_not_overwrite_and_refuses_bad_names(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.toml").write_text("keep me", encoding="utf-8")
+    status, _, err = _run(capsys, "new", "mine")
+    assert status == 2
+    _one_line_error(err, "new")
+    assert (tmp_path / "mine.toml").read_text(encoding="utf-8") == "keep me"
+    status, _, _ = _run(capsys, "new", "mine", "--force")
+    assert status == 0 and "[scenario]" in (tmp_path / "mine.toml").read_text(encoding="utf-8")
+    status, _, err = _run(capsys, "new", "no spaces please")
+    assert status == 2
+    _one_line_error(err, "new")
+    status, _, _ = _run(capsys, "new", "other", "-o", str(tmp_path / "sub.toml"))
+    assert status == 0 and (tmp_path / "sub.toml").is_file()

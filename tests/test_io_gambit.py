@@ -121,7 +121,7 @@ def gbt():
 
 @pytest.fixture(scope="module")
 def export_gambit():
-    pytest.importorskip("pyspiel")
+    pytest.importorskip("pyspiel", reason="needs OpenSpiel (pip install open-spiel; in the test extra)")
     from open_spiel.python.algorithms.gambit import export_gambit
 
     return export_gambit

@@ -17,7 +17,7 @@ from negsim import GameError, NegsimWarning
 from negsim.games import ExtensiveFormGame, library
 from negsim.io import from_openspiel, read_efg, write_efg
 
-pyspiel = pytest.importorskip("pyspiel")
+pyspiel = pytest.importorskip("pyspiel", reason="needs OpenSpiel (pip install open-spiel; in the test extra)")
 
 
 def sizes(game: ExtensiveFormGame) -> tuple:

@@ -91,7 +91,7 @@ def compare_with_openspiel(game: ExtensiveFormGame, name: str, params: dict | No
     order of ``legal_actions()``, chance outcomes in the order of ``chance_outcomes()``.
     Returns the number of terminals compared.
     """
-    pyspiel = pytest.importorskip("pyspiel")
+    pyspiel = pytest.importorskip("pyspiel", reason="needs OpenSpiel (pip install open-spiel; in the test extra)")
     osg = pyspiel.load_game(name, params or {})
     info_of_infoset: dict[int, str] = {}
     infoset_of_info: dict[str, int] = {}
@@ -136,7 +136,7 @@ def compare_with_openspiel(game: ExtensiveFormGame, name: str, params: dict | No
 
 def replay_terminals(game: ExtensiveFormGame, name: str, terminals, params: dict | None = None) -> None:
     """Replay each terminal's path in OpenSpiel, by the labels of our actions, and compare returns."""
-    pyspiel = pytest.importorskip("pyspiel")
+    pyspiel = pytest.importorskip("pyspiel", reason="needs OpenSpiel (pip install open-spiel; in the test extra)")
     osg = pyspiel.load_game(name, params or {})
     for z in terminals:
         node = int(game.terminals[z])

@@ -2,7 +2,8 @@
 
 This module turns the sequence-form view of a game (:class:`negsim.games.SequenceForm`)
 into index arrays laid out for speed, and provides the array operations one CFR
-iteration or one best response needs (see the appendix of DESIGN.md):
+iteration or one best response needs (see the appendix of the architecture page,
+docs/architecture.md, "One sequence-form CFR iteration"):
 
 * **Kernel order.** A player's information sets are sorted by their depth in the
   treeplex, and each information set's sequences are contiguous. Every depth level is
