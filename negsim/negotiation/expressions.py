@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,10 @@ __all__ = ["NameType", "Expression", "parse_expression", "NUMBER", "BOOLEAN"]
 
 MAX_LENGTH = 4000
 """Longest expression accepted (characters)."""
+
+_PARSE_LOCK = threading.Lock()
+# CPython 3.11's ast.parse is not safe in several threads at once (a "recursion depth mismatch"
+# SystemError seen when a sweep's thread pool compiles scenarios), so parsing is serialized.
 
 MAX_DEPTH = 60
 """Deepest nesting of operations accepted."""
@@ -239,7 +244,8 @@ def parse_expression(
         raise ScenarioError("expression is empty", key=where)
     source = " ".join(text.split())  # newlines inside TOML strings are just spaces
     try:
-        tree = ast.parse(source, mode="eval")
+        with _PARSE_LOCK:
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         col = f" (at column {exc.offset})" if exc.offset else ""
         raise ScenarioError(f"syntax error in {source!r}: {exc.msg}{col}", key=where) from None
