@@ -274,7 +274,10 @@ def _refuse_look_alikes(tree: ast.AST, source: str, where: str) -> None:
     file would be the same name here, and a name that looks like ``true`` would be ``true``.
     Every name must be written exactly as the parser reads it.
     """
-    for node in ast.walk(tree):
+    pending = [tree]  # ast.walk imports at each call; this walk runs with no import at all
+    while pending:
+        node = pending.pop()
+        pending.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.Name):
             raw = ast.get_source_segment(source, node)
             if raw is not None and raw != node.id:
