@@ -26,7 +26,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 def _subprocess(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.run(
-        [sys.executable, "-m", "negsim", *argv], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+        [sys.executable, "-m", "negsim", *argv], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
     )
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,23 +10,11 @@ import pytest
 
 import negsim
 from negsim.cli import main
+from tests.test_cli import _run, _subprocess  # the same helpers as the main CLI tests
 
 REPO = Path(negsim.__file__).resolve().parents[1]
 CEASEFIRE = "ceasefire == 'unconditional'"
 LIMITED = "russia_aims == 'limited'"
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def _subprocess(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run(
-        [sys.executable, "-m", "negsim", *argv], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
-    )
 
 
 def _error(err: str, command: str) -> str:
