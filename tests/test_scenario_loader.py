@@ -473,6 +473,20 @@ BAD = [
         "at least 1",
     ),
     (
+        "max-nodes-above-the-ceiling",
+        _replace("max_nodes = 1000", "max_nodes = 1000000000000"),
+        "scenario.max_nodes",
+        ("max_nodes = 1000000000000", 1),
+        "at most 100,000,000",
+    ),
+    (
+        "look-alike-parameter-name",
+        _replace("[parameters.q]", '[parameters."\uff51"]'),
+        "parameters.\uff51",
+        ('[parameters."\uff51"]', 1),
+        "look-alike characters (an expression would read it as 'q')",
+    ),
+    (
         "reserved-name",
         lambda t: t.replace('name = "offer"', 'name = "min"').replace("offer ==", "min =="),
         "stages[0].name",
@@ -515,6 +529,18 @@ def test_minimal_fixture_is_valid(write):
     assert isinstance(compiled, CompiledNegotiation)
     # mood (2) x offer: propose -> answer (2) or wait
     assert compiled.game.num_terminals == 6
+
+
+def test_a_byte_order_mark_is_accepted_and_lines_still_count_from_the_first(write, tmp_path):
+    # editors on Windows save "UTF-8 with BOM"; the Gambit readers accept it too
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode("utf-8"))
+    assert load_scenario(path).name == "mini"
+    broken = MINIMAL.replace("max_nodes = 1000", "max_nodes = 0")
+    path.write_bytes(b"\xef\xbb\xbf" + broken.encode("utf-8"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.line == _line(broken, "max_nodes = 0")
 
 
 def test_bundled_scenario_is_listed_with_its_title():

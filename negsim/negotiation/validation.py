@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,9 @@ __all__ = [
 
 SKIPPED = "skipped"
 """The value of a stage's or chance event's variable when it did not take place."""
+
+MAX_NODES_CEILING = 100_000_000
+"""The largest ``max_nodes`` a scenario may declare (its tree's arrays alone would take gigabytes)."""
 
 MoveKey = tuple[str, str]  # (stage name, move name)
 
@@ -505,6 +509,12 @@ def check_values(negotiation: Negotiation) -> None:
         _check_expectation(negotiation, exp, f"expect[{k}]")
     if negotiation.max_nodes < 1:
         raise ScenarioError("must be at least 1", key="scenario.max_nodes")
+    if negotiation.max_nodes > MAX_NODES_CEILING:
+        raise ScenarioError(
+            f"must be at most {MAX_NODES_CEILING:,} (a game tree that large would not fit in memory; "
+            "the walk also stops at the memory limit, NEGSIM_MEMORY_LIMIT)",
+            key="scenario.max_nodes",
+        )
 
 
 def _check_solver(solver: Mapping[str, Any]) -> None:
@@ -573,6 +583,15 @@ def _identifier(name: Any, where: str) -> None:
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
         raise ScenarioError(
             f"{name!r} is not a valid name: use letters, digits and underscores, starting with a letter", key=where
+        )
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        # Python's parser reads identifiers in NFKC form, so no expression could name this
+        # one: a fullwidth "ｖ" would read as "v" (a different name, or a silent alias).
+        raise ScenarioError(
+            f"the name {name!r} uses look-alike characters (an expression would read it as {normal!r}); "
+            "use plain letters",
+            key=where,
         )
     if keyword.iskeyword(name) or name in ("true", "false", "min", "max", "abs"):
         raise ScenarioError(f"{name!r} is a reserved word and cannot be a name", key=where)

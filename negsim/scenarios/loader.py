@@ -204,6 +204,9 @@ def parse_scenario(text: str, *, source: str = "<scenario>", path: Path | None =
     ScenarioError
         With ``source``, the key path and the line of the first problem.
     """
+    # Editors on Windows save "UTF-8 with BOM"; the BOM is not part of the TOML text (the
+    # Gambit readers accept it too), and dropping it shifts no line number.
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -680,10 +683,9 @@ def _resolve(parts: list[str], counters: dict[str, int], double: bool) -> str:
         if last and double:
             index = counters.get(base, -1) + 1
             counters[base] = index
-            # nested arrays restart when their parent changes
-            for key in list(counters):
-                if key.startswith(f"{base}[{index}]."):
-                    del counters[key]
+            # A nested array's counter is keyed by its parent's indexed path ("stages[3].moves"),
+            # so it restarts with each new parent without any clean-up here (a scan of every
+            # counter made reading a long protocol quadratic).
             path = f"{base}[{index}]"
         elif base in counters:
             path = f"{base}[{counters[base]}]"
