@@ -473,6 +473,13 @@ BAD = [
         "at least 1",
     ),
     (
+        "prior-beyond-the-range",
+        _replace("value = 0.5\n", 'value = 0.5\nrange = [0.0, 1.0]\nprior = { dist = "normal", mean = 0.5, sd = 0.3 }\n'),
+        "parameters.q.prior",
+        ("prior =", 1),
+        "the prior draws from [-inf, inf], beyond the parameter's range [0, 1]; truncate it with low and high",
+    ),
+    (
         "max-nodes-above-the-ceiling",
         _replace("max_nodes = 1000", "max_nodes = 1000000000000"),
         "scenario.max_nodes",

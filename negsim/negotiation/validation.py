@@ -41,6 +41,7 @@ __all__ = [
     "ValidatedNegotiation",
     "Variable",
     "check_values",
+    "prior_support",
     "validate",
 ]
 
@@ -543,6 +544,8 @@ def _check_parameter(p: Any, where: str) -> None:
             raise ScenarioError(f"value {p.value:g} lies outside its range {list(p.range)}", key=f"{where}.value")
     if p.prior is not None:
         _check_prior(p.prior, f"{where}.prior")
+        if p.range is not None:
+            _check_prior_within(p.prior, p.range, f"{where}.prior")
 
 
 def _check_prior(prior: Mapping[str, Any], where: str) -> None:
@@ -555,6 +558,31 @@ def _check_prior(prior: Mapping[str, Any], where: str) -> None:
         raise ScenarioError("low must be below high", key=where)
     if dist == "triangular" and not prior["low"] <= prior["mode"] <= prior["high"]:
         raise ScenarioError("mode must lie between low and high", key=f"{where}.mode")
+
+
+def prior_support(prior: Mapping[str, Any]) -> tuple[float, float]:
+    """The interval a prior draws from: its ``low``/``high`` (beta: [0, 1] by default; normal: unbounded).
+
+    Examples
+    --------
+    >>> prior_support({"dist": "normal", "mean": 1.0, "sd": 0.5, "low": 0.0})
+    (0.0, inf)
+    """
+    default = (0.0, 1.0) if prior.get("dist") == "beta" else (-np.inf, np.inf)
+    return float(prior.get("low", default[0])), float(prior.get("high", default[1]))
+
+
+def _check_prior_within(prior: Mapping[str, Any], domain: tuple[float, float], where: str) -> None:
+    # A draw outside the declared range is a setting the scenario does not claim to model
+    # (a probability above 1, a negative cost): refused here, not discovered mid-sweep.
+    low, high = prior_support(prior)
+    if low < domain[0] or high > domain[1]:
+        fix = "truncate it with low and high" if prior.get("dist") == "normal" else "narrow it"
+        raise ScenarioError(
+            f"the prior draws from [{low:g}, {high:g}], beyond the parameter's range "
+            f"[{domain[0]:g}, {domain[1]:g}]; {fix}, or widen the range",
+            key=where,
+        )
 
 
 def _check_expectation(neg: Negotiation, exp: Any, where: str) -> None:
