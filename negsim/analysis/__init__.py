@@ -12,6 +12,7 @@ from negsim.analysis._sweep import (
     threshold,
 )
 from negsim.analysis.audit import AuditReport, FactAudit, Finding, Flip, audit
+from negsim.analysis.bargaining import BargainingProblem, bargaining_problem
 from negsim.analysis.batch import BatchSolution, solve_batch
 from negsim.analysis.dates import informed_stages, source_dates, stage_dates
 from negsim.analysis.expectations import FactResult, check, fact_probabilities
@@ -25,6 +26,8 @@ __all__ = [
     "Finding",
     "Flip",
     "audit",
+    "BargainingProblem",
+    "bargaining_problem",
     "informed_stages",
     "source_dates",
     "stage_dates",
