@@ -49,12 +49,22 @@ def games(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _takes_progress(method: str) -> bool:
-    """Whether a method runs long enough for a bar and takes ``progress=``: the iterative ones and the QRE."""
+def _runs_long(method: str) -> bool:
+    """Whether a method runs long enough for a bar: the iterative ones and the QRE."""
     from negsim.solvers.dispatch import iterative_methods
 
     # the QRE is no iterative method (it takes no iterations) but traces lambda over many steps
     return method in iterative_methods() or method == "qre"
+
+
+def _takes_progress(method: str) -> bool:
+    """Whether the registry's solver for ``method`` accepts ``progress=`` (fictitious play, for one, does not)."""
+    from negsim.solvers import dispatch
+
+    # the registry has no public accessor for a method's options yet; its entries know them
+    entry = dispatch._METHODS.get(method)
+    accepted = entry.options() if entry is not None else frozenset()
+    return accepted is None or "progress" in accepted
 
 
 def solve(args: argparse.Namespace) -> int:
@@ -65,7 +75,7 @@ def solve(args: argparse.Namespace) -> int:
     show = wants_progress(args)
     # a bar for the whole run when the method asked for is one that runs long (auto decides later)
     asked = args.method.strip().lower()
-    with Stages("negsim solve", 3, show=show and (_takes_progress(asked) or args.iterations is not None)) as stage:
+    with Stages("negsim solve", 2, show=show and (_runs_long(asked) or args.iterations is not None)) as stage:
         stage("loading the game")
         game = load_game_or_scenario(args.game)
         options = solver_options(args)
@@ -78,10 +88,12 @@ def solve(args: argparse.Namespace) -> int:
 
             raise SolverError(f"--iterations applies to iterative methods ({', '.join(sorted(iterative_methods()))}), "
                               f"not {method!r}")
-        if show and _takes_progress(method):
+        if show and _runs_long(method) and _takes_progress(method):
             options["progress"] = True
-        stage("converting the game to the form the method solves")
-        game = _in_form_for(game, method)
+        converted = _in_form_for(game, method)
+        if converted is not game:
+            stage("converting the game tree to its reduced normal form")
+        game = converted
         stage(f"solving with {method}")
         solution = solve_game(game, method=method, **options)
     if args.json:
