@@ -87,8 +87,6 @@ def check_lines(scenario: Any, results: list[Any], findings: list[Any], *, count
 
 def condition_json(condition: dict[str, Any], result: Any) -> dict[str, Any]:
     """A sweep's ``--condition`` as JSON: its probability per grid point (and threshold), or its mean."""
-    import numpy as np
-
     prob = condition["probability"]
     out: dict[str, Any] = {"condition": condition["condition"], "given": condition["given"]}
     if result.is_grid:
@@ -98,10 +96,7 @@ def condition_json(condition: dict[str, Any], result: Any) -> dict[str, Any]:
         elif len(result.parameters) == 1:
             out["threshold"] = None
     else:
-        seen = prob[np.isfinite(prob)]
-        out["probability"] = float(seen.mean()) if seen.size else float("nan")
-        out["standard_error"] = float(seen.std(ddof=1) / np.sqrt(seen.size)) if seen.size > 1 else 0.0
-        out["draws_defined"] = int(seen.size)
+        out.update(result.condition_summary(condition["condition"], condition["given"]))
     return out
 
 
@@ -151,8 +146,6 @@ def _grid_lines(result: Any, condition: dict[str, Any] | None) -> list[str]:
 
 
 def _draws_lines(result: Any, condition: dict[str, Any] | None) -> list[str]:
-    import numpy as np
-
     lines = ["Outcome probabilities (Monte Carlo estimate +/- standard error):"]
     for outcome, stats in result.summary().items():
         if stats["probability"] < 0.0005:
@@ -162,13 +155,12 @@ def _draws_lines(result: Any, condition: dict[str, Any] | None) -> list[str]:
     lines.append("Parameters drawn: " + ", ".join(
         f"{k} in [{v.min():.3g}, {v.max():.3g}]" for k, v in result.parameters.items()))
     if condition is not None:
-        prob = condition["probability"]
-        seen = prob[np.isfinite(prob)]
+        stats = result.condition_summary(condition["condition"], condition["given"])
         lines.append("")
-        if seen.size:
-            se = seen.std(ddof=1) / np.sqrt(seen.size) if seen.size > 1 else 0.0
-            where = "" if seen.size == prob.size else f" (over the {seen.size:,} draws where the given can happen)"
-            lines.append(f"{condition['label']} = {seen.mean():.3f} +/- {se:.3f}{where}")
+        if stats["draws_defined"]:
+            defined = stats["draws_defined"]
+            where = "" if defined == result.draws else f" (over the {defined:,} draws where the given can happen)"
+            lines.append(f"{condition['label']} = {stats['probability']:.3f} +/- {stats['standard_error']:.3f}{where}")
         else:
             lines.append(f"{condition['label']}: the given never happens in these draws")
     lines.append("")
