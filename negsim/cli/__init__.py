@@ -19,7 +19,6 @@ The package is laid out by what each part is for:
 from __future__ import annotations
 
 from negsim.cli.app import main
-from negsim.cli.output import print_json
 from negsim.cli.parser import build_parser
 
-__all__ = ["main", "build_parser", "print_json"]
+__all__ = ["main", "build_parser"]
