@@ -212,3 +212,16 @@ def test_empty_settings_are_refused(compiled):
 
     with pytest.raises(negsim.ScenarioError, match="empty"):
         solve_settings(compiled, {"secondary_tariff": np.array([])})
+
+
+def test_condition_summary_is_the_mean_over_the_draws_where_the_given_happens():
+    result = monte_carlo(load_scenario("istanbul-2025"), draws=30, seed=4)
+    condition, given = "ceasefire == 'unconditional'", "russia_aims == 'limited'"
+    per_draw = np.asarray(result.probability(condition, given), float)
+    defined = per_draw[~np.isnan(per_draw)]
+    summary = result.condition_summary(condition, given)
+    assert summary["draws_defined"] == defined.size
+    assert summary["probability"] == pytest.approx(defined.mean())
+    assert summary["standard_error"] == pytest.approx(np.std(defined, ddof=1) / np.sqrt(defined.size))
+    never = result.condition_summary("true", "false")
+    assert np.isnan(never["probability"]) and never["draws_defined"] == 0 and never["standard_error"] == 0.0

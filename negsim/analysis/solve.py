@@ -84,7 +84,7 @@ def solve_game(
         ``method`` (``"auto"`` or any :func:`negsim.solve` method), ``iterations``,
         ``tremble`` (CFR only) and ``tolerance``.
     progress : bool
-        Show a progress bar for iterative methods.
+        Show a progress bar for iterative methods and the QRE.
 
     Returns
     -------
@@ -109,8 +109,10 @@ def solve_game(
             solution = _purified(game, solution, threshold=3.0 * tremble)
             solution = _polished(game, solution, tremble)
     else:
+        # the QRE traces lambda over many steps: it shows a bar too
+        extra = {"progress": progress} if method == "qre" and progress else {}
         try:
-            solution = solve(game, method=method)
+            solution = solve(game, method=method, **extra)
         except TypeError as exc:  # pragma: no cover - defensive: unexpected options
             raise SolverError(f"method {method!r} does not take these options: {exc}") from None
     info = dict(solution.info)
