@@ -31,6 +31,7 @@ from negsim.analysis.batch import BatchSolution, solve_batch
 from negsim.errors import ScenarioError
 from negsim.negotiation.compiler import CompiledNegotiation
 from negsim.negotiation.model import Negotiation
+from negsim.negotiation.validation import check_prior_range
 
 __all__ = [
     "BatchResult",
@@ -571,8 +572,10 @@ def draw_parameters(
     rng = np.random.default_rng(seed)
     out = {}
     for name in sorted(priors):  # sorted: the same seed gives the same draws whatever the order
-        negotiation.parameter(name)
+        declared = negotiation.parameter(name)
         spec = dict(priors[name])
+        if declared.range is not None and (spec.get("dist") in ("normal", "beta") or {"low", "high"} <= spec.keys()):
+            check_prior_range(spec, declared.range, f"priors.{name}")  # a draw outside would fail the batch
         dist = spec.get("dist")
         if dist == "uniform":
             low, high = float(spec["low"]), float(spec["high"])

@@ -40,6 +40,7 @@ __all__ = [
     "SoftPrecondition",
     "ValidatedNegotiation",
     "Variable",
+    "check_prior_range",
     "check_values",
     "prior_support",
     "validate",
@@ -545,7 +546,7 @@ def _check_parameter(p: Any, where: str) -> None:
     if p.prior is not None:
         _check_prior(p.prior, f"{where}.prior")
         if p.range is not None:
-            _check_prior_within(p.prior, p.range, f"{where}.prior")
+            check_prior_range(p.prior, p.range, f"{where}.prior")
 
 
 def _check_prior(prior: Mapping[str, Any], where: str) -> None:
@@ -572,9 +573,25 @@ def prior_support(prior: Mapping[str, Any]) -> tuple[float, float]:
     return float(prior.get("low", default[0])), float(prior.get("high", default[1]))
 
 
-def _check_prior_within(prior: Mapping[str, Any], domain: tuple[float, float], where: str) -> None:
-    # A draw outside the declared range is a setting the scenario does not claim to model
-    # (a probability above 1, a negative cost): refused here, not discovered mid-sweep.
+def check_prior_range(prior: Mapping[str, Any], domain: tuple[float, float], where: str = "prior") -> None:
+    """Refuse a prior that can draw outside its parameter's declared range.
+
+    A draw outside the range is a setting the scenario does not claim to model (a
+    probability above 1, a negative cost); refused when the scenario is loaded or the
+    priors are given, not discovered in the middle of a sweep.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the prior's support, the range and the fix, with ``where`` as the key.
+
+    Examples
+    --------
+    >>> check_prior_range({"dist": "uniform", "low": 0.0, "high": 2.0}, (0.0, 1.0), "parameters.p.prior")
+    Traceback (most recent call last):
+    ...
+    negsim.errors.ScenarioError: parameters.p.prior: the prior draws from [0, 2], beyond the parameter's range [0, 1]...
+    """
     low, high = prior_support(prior)
     if low < domain[0] or high > domain[1]:
         fix = "truncate it with low and high" if prior.get("dist") == "normal" else "narrow it"
