@@ -7,6 +7,7 @@ maximized (Signorino 1999, 2003; Lewis & Schultz 2003; Kenkel & Signorino 2014).
 
 * :func:`egame12`, :func:`egame122`, :func:`egame123`: the canonical models, with the
   conventions of the R package ``games``;
+* :func:`ultimatum`: the statistical ultimatum game (Ramsay & Signorino 2009);
 * :func:`strategic_model`: the same on any tree of perfect information;
 * :func:`calibrate`: the posterior of a scenario's parameters given an observed path.
 
@@ -38,6 +39,9 @@ _LAZY = {
     "observed_terminals": "negsim.estimate.model",
     "strategic_model": "negsim.estimate.model",
     "StrategicResults": "negsim.estimate.results",
+    "UltimatumModel": "negsim.estimate.ultimatum_model",
+    "ultimatum": "negsim.estimate.ultimatum_model",
+    "ultimatum_offers": "negsim.estimate.ultimatum_model",
 }
 
 
@@ -56,6 +60,7 @@ __all__ = [
     "StrategicModel",
     "StrategicResults",
     "TreeLikelihood",
+    "UltimatumModel",
     "UtilityCell",
     "calibrate",
     "egame12",
@@ -64,4 +69,6 @@ __all__ = [
     "load_war1800",
     "observed_terminals",
     "strategic_model",
+    "ultimatum",
+    "ultimatum_offers",
 ]
