@@ -47,7 +47,7 @@ def test_interior_likelihood_is_the_integral_over_player_1s_shock(accepted):
         p = expit((_best_offer(e, r1, r2, s2) - r2) / s2)
         return density(e) * (p if accepted else 1.0 - p)
 
-    window = integrate.quad(integrand, lo, hi, epsabs=0, epsrel=1e-8)[0]
+    window = integrate.quad(integrand, lo, hi, epsabs=0, epsrel=1e-7)[0]
     assert np.exp(model.loglike(theta)) == pytest.approx(window / (2 * h), rel=1e-5)
 
 
