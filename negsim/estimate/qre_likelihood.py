@@ -41,13 +41,25 @@ import numpy as np
 from scipy.special import log_ndtr, logsumexp
 
 from negsim.errors import GameError, SolverError
-from negsim.estimate.likelihood import ERRORS, LINKS, TreeLikelihood
+from negsim.estimate.likelihood import LINKS, TreeLikelihood
 from negsim.games.extensive import CHANCE, DECISION, ExtensiveFormGame
 
 __all__ = ["AgentQRELikelihood", "tree_likelihood"]
 
 _SCALE = float(np.sqrt(0.5))  # choices respond to values / sqrt(2), as in the backward pass
 _LOG_2PI_HALF = 0.5 * float(np.log(2.0 * np.pi))
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batched ``a x = b``; a singular matrix (exactly at a fold) gives NaN in its row, not an exception."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        out = np.full(b.shape, np.nan)
+        fine = np.abs(np.linalg.det(a)) > 0
+        if fine.any():
+            out[fine] = np.linalg.solve(a[fine], b[fine])
+        return out
 
 
 def tree_likelihood(game: ExtensiveFormGame, cells, *, link: str = "probit", error: str = "agent"):
@@ -122,7 +134,7 @@ class AgentQRELikelihood:
         if game.batch_size is not None:
             raise GameError("strategic estimation takes one game, not a batch of games")
         game.require_perfect_recall("strategic estimation with information sets (the agent QRE)")
-        self.game, self.link, self.error = game, link, ERRORS[0]
+        self.game, self.link, self.error = game, link, "agent"
         self.cells = tuple(cells)
         for c in self.cells:
             if not (0 <= c.terminal < game.num_terminals and 0 <= c.player < game.num_players):
@@ -179,7 +191,9 @@ class AgentQRELikelihood:
 
     # ------------------------------------------------------------------ the fixed point
     def _normalize(self, y: np.ndarray) -> np.ndarray:
-        m = np.max(y, axis=-1, keepdims=True)  # a common shift keeps exp() in range
+        # each information set shifted by its own largest entry (its actions are contiguous),
+        # so that exp() stays in range however far apart the sets' values are
+        m = np.maximum.reduceat(y, self._first, axis=-1)[..., self._seq_infoset]
         sums = np.exp(y - m) @ self._same
         return y - m - np.log(sums)
 
@@ -296,7 +310,7 @@ class AgentQRELikelihood:
             ya, ta, ua = y[active], t[active], useq[active]
             step = np.minimum(dt[active], 1.0 - ta)
             sys0 = self._system(ya, ua, ta)
-            tangent = np.linalg.solve(sys0["J"], sys0["dg"] @ sys0["vals"]["v"][:, :, None])[:, :, 0]
+            tangent = _solve(sys0["J"], sys0["dg"] @ sys0["vals"]["v"][:, :, None])[:, :, 0]
             target = np.where(ta + step >= 1.0 - 1e-12, 1.0, ta + step)
             trial, ok = self._correct(ya + step[:, None] * tangent, ua, target)
             good, bad = active[ok], active[~ok]
@@ -324,7 +338,7 @@ class AgentQRELikelihood:
         aug[:, :S, :S], aug[:, :S, S], aug[:, S, :] = J, ft, previous
         rhs = np.zeros((m, S + 1, 1))
         rhs[:, S] = 1.0
-        tau = np.linalg.solve(aug, rhs)[:, :, 0]
+        tau = _solve(aug, rhs)[:, :, 0]
         tau /= np.linalg.norm(tau, axis=1, keepdims=True)
         return np.where(np.sum(tau * previous, axis=1, keepdims=True) < 0, -tau, tau)
 
@@ -394,7 +408,7 @@ class AgentQRELikelihood:
             aug[:, S, :] = tau[go]
             rhs = -np.column_stack([sys_["F"][keep], gap[keep]])
             with np.errstate(invalid="ignore"):
-                delta = np.linalg.solve(aug, rhs[:, :, None])[:, :, 0]
+                delta = _solve(aug, rhs[:, :, None])[:, :, 0]
             size = np.abs(delta).max(axis=1)
             bad = ~np.isfinite(size) | (size > np.minimum(1.0, last[go]))
             running[go[bad]] = False
@@ -418,7 +432,7 @@ class AgentQRELikelihood:
             running[idx[done]] = False
             idx_go = ~done
             with np.errstate(invalid="ignore"):
-                delta = np.linalg.solve(sys_["J"][idx_go], -sys_["F"][idx_go][:, :, None])[:, :, 0]
+                delta = _solve(sys_["J"][idx_go], -sys_["F"][idx_go][:, :, None])[:, :, 0]
             size = np.abs(delta).max(axis=1)
             go = idx[idx_go]
             # a step that does not shrink (or is large) means the start was not in Newton's basin
@@ -476,7 +490,7 @@ class AgentQRELikelihood:
         with np.errstate(invalid="ignore"):
             post = np.where(mask, np.exp(masked - ll[:, None]), 0.0)
         grad_y = post @ self._A  # d loglike / d y at the solution
-        lam = np.linalg.solve(np.swapaxes(sol["J"], 1, 2), grad_y[:, :, None])[:, :, 0]
+        lam = _solve(np.swapaxes(sol["J"], 1, 2), grad_y[:, :, None])[:, :, 0]
         mu = np.einsum("mts,mt->ms", sol["dg"], lam)  # dG/dv' lam
         # dv_s / du_p(z) = w_s(z) when p = p(s): d loglike / du [M, n, T]
         w = sol["vals"]["w"]
