@@ -35,7 +35,7 @@ from matplotlib.lines import Line2D
 from negsim.errors import GameError
 from negsim.games.extensive import CHANCE, DECISION, TERMINAL, ExtensiveFormGame
 from negsim.games.profile import BehaviorProfile
-from negsim.plot.charts import player_colors, short_number, target_axes
+from negsim.plot._style import player_colors, short_number, target_axes
 from negsim.solvers.solution import Solution
 
 __all__ = ["plot_tree", "tree_layout"]
