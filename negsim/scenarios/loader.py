@@ -158,8 +158,8 @@ def bundled_scenarios() -> dict[str, tuple[str, Path]]:
     for folder in _bundled_dirs():
         for path in sorted(folder.glob("*.toml")):
             try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                data = tomllib.loads(_read_text(path))
+            except (ScenarioError, tomllib.TOMLDecodeError):
                 continue
             meta = data.get("scenario", {}) if isinstance(data.get("scenario"), dict) else {}
             name = str(meta.get("name") or path.stem.replace("_", "-"))
@@ -209,15 +209,19 @@ def load_scenario(spec: str | Path) -> Scenario:
     ['Ukraine', 'Russia', 'US', 'EU']
     """
     path = scenario_path(spec)
+    return parse_scenario(_read_text(path), source=str(path), path=path)
+
+
+def _read_text(path: Path) -> str:
+    """The text of a scenario file: every file the loader reads is read here."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"the file is not UTF-8 text (byte {exc.start})", source=str(path)) from None
-    return parse_scenario(text, source=str(path), path=path)
 
 
 def parse_scenario(text: str, *, source: str = "<scenario>", path: Path | None = None) -> Scenario:
