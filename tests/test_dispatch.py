@@ -33,6 +33,12 @@ def test_method_table_is_documented():
         assert name in table and table[name]
 
 
+def test_help_of_solve_names_a_methods_function_that_exists():
+    # help(negsim.solve) sends the reader to methods(): it must be there, under the name shown
+    assert ":func:`negsim.methods`" in negsim.solve.__doc__
+    assert negsim.methods() == methods() and "methods" in negsim.__all__
+
+
 @pytest.mark.parametrize(
     ("game", "expected"),
     [

@@ -261,7 +261,7 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
     game : ExtensiveFormGame or NormalFormGame
         The game (or batch of games) to solve.
     method : str
-        One of :func:`methods` (``"auto"``, ``"cfr"``, ``"cfr+"``, ``"lcfr"``, ``"dcfr"``,
+        One of :func:`negsim.methods` (``"auto"``, ``"cfr"``, ``"cfr+"``, ``"lcfr"``, ``"dcfr"``,
         ``"lp"``, ``"backward"``, ...).
     **options
         Passed to the solver (for example ``iterations=`` for CFR).
