@@ -1,4 +1,4 @@
-"""Memory and size budgets: refuse a game that a solver cannot handle before allocating for it.
+"""Memory, size and time budgets: refuse a game that a solver cannot handle before allocating for it.
 
 A solver that runs out of memory dies inside numpy with a ``MemoryError`` (or the system
 kills the process) after minutes of swapping; one that enumerates too much never
@@ -11,6 +11,10 @@ The memory limit is :func:`memory_limit`: the environment variable
 ``NEGSIM_MEMORY_LIMIT`` (bytes, or with a suffix ``K``, ``M``, ``G``: ``NEGSIM_MEMORY_LIMIT=8G``),
 else :data:`DEFAULT_MEMORY_LIMIT`. All products of counts are Python integers, which
 cannot overflow.
+
+Time is budgeted by the solvers themselves: the iterative and enumerating ones take
+``time_limit=`` (seconds), checked with :func:`deadline` between iterations or chunks of
+work, and return what they have when it runs out (``info["stopped_early"]``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Any
 
 from negsim.errors import SolverError
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "MAX_VERTEX_BASES", "MAX_LEMKE_HOWSON_SIZE", "memory_limit", "estimate", "check"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "MAX_VERTEX_BASES", "MAX_LEMKE_HOWSON_SIZE", "memory_limit", "estimate", "check",
+           "deadline"]
 
 DEFAULT_MEMORY_LIMIT: int = 4 * 2**30
 """Memory a solver may plan to use when ``NEGSIM_MEMORY_LIMIT`` is not set (4 GiB)."""
@@ -144,3 +149,40 @@ def check(game: Any, method: str) -> None:
             f"method {method!r} would enumerate up to {need['count']:,} {need['count_what']} "
             f"(limit {need['count_limit']:,}); use 'lemke' (one equilibrium) or 'support' on smaller games"
         )
+
+
+def deadline(time_limit: float | None, started: float) -> float | None:
+    """The :func:`time.perf_counter` reading at which a solver started at ``started`` must stop.
+
+    ``None`` when there is no limit. Solvers compare the clock with it between
+    iterations or chunks of work (never inside one), so they overrun it by at most one
+    iteration or chunk.
+
+    Parameters
+    ----------
+    time_limit : float or None
+        Seconds of wall-clock time, a finite number above 0.
+    started : float
+        The solver's start, a :func:`time.perf_counter` reading.
+
+    Raises
+    ------
+    SolverError
+        If ``time_limit`` is not a positive finite number (or ``None``).
+
+    Examples
+    --------
+    >>> deadline(2.5, started=100.0)
+    102.5
+    >>> deadline(None, started=100.0) is None
+    True
+    """
+    if time_limit is None:
+        return None
+    try:
+        seconds = float(time_limit)
+    except (TypeError, ValueError):
+        raise SolverError(f"time_limit must be a number of seconds, got {time_limit!r}") from None
+    if isinstance(time_limit, bool) or not (math.isfinite(seconds) and seconds > 0):
+        raise SolverError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    return started + seconds
