@@ -18,7 +18,7 @@ from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.normal import NormalFormGame
 from negsim.solvers.solution import Solution
 
-__all__ = ["solve", "methods", "methods_for", "iterative_methods", "choose_method"]
+__all__ = ["solve", "methods", "methods_for", "iterative_methods", "time_limited_methods", "choose_method"]
 
 LP_SEQUENCE_LIMIT = 200_000
 """Largest game (sequences of both players) that ``method="auto"`` solves with the LP."""
@@ -205,6 +205,30 @@ def iterative_methods() -> tuple[str, ...]:
     return tuple(name for name, m in _METHODS.items() if m.iterative)
 
 
+def time_limited_methods() -> tuple[str, ...]:
+    """The methods that take ``time_limit=`` (seconds) and return what they have when it runs out.
+
+    An iterative method returns its lowest-NashConv profile among the checkpoints it
+    measured, an enumerating one the equilibria found so far; either way with
+    ``converged=False`` and ``info["stopped_early"] = True``. The option comes from each
+    solver's signature, so a method registered with a runner that takes ``time_limit``
+    is listed too.
+
+    Examples
+    --------
+    >>> "cfr+" in time_limited_methods() and "vertex" in time_limited_methods()
+    True
+    >>> "lp" in time_limited_methods()
+    False
+    """
+    out = []
+    for name, entry in _METHODS.items():
+        accepted = entry.options()
+        if accepted is not None and "time_limit" in accepted:
+            out.append(name)
+    return tuple(out)
+
+
 def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
     """The method ``method="auto"`` uses for ``game``, and why it fits.
 
@@ -264,7 +288,11 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         One of :func:`methods` (``"auto"``, ``"cfr"``, ``"cfr+"``, ``"lcfr"``, ``"dcfr"``,
         ``"lp"``, ``"backward"``, ...).
     **options
-        Passed to the solver (for example ``iterations=`` for CFR).
+        Passed to the solver (for example ``iterations=`` for CFR). The iterative and
+        enumerating methods (:func:`time_limited_methods`) take ``time_limit=``
+        (seconds): when it runs out they return their best profile so far, or the
+        equilibria found so far, with ``converged=False`` and
+        ``info["stopped_early"] = True``.
 
     Returns
     -------
@@ -285,6 +313,9 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
     -0.055555556
     >>> negsim.solve(negsim.games.library.ultimatum(), method="auto").method
     'backward'
+    >>> quick = negsim.solve(negsim.games.library.leduc_poker(), method="cfr+", iterations=10**9, time_limit=0.5)
+    >>> quick.info["stopped_early"], quick.converged
+    (True, False)
     """
     if not isinstance(game, ExtensiveFormGame | NormalFormGame):
         raise SolverError(f"solve() takes an ExtensiveFormGame or NormalFormGame, not {type(game).__name__}")
