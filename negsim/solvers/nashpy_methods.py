@@ -526,8 +526,8 @@ def vertex_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: f
     >>> solution = vertex_enumeration(library.matching_pennies())
     >>> solution.profile.to_list()
     [[0.5, 0.5], [0.5, 0.5]]
-    >>> solution.values
-    array([0., 0.])
+    >>> bool(abs(solution.values).max() < 1e-12)  # Qhull's vertices carry rounding
+    True
     >>> len(vertex_enumeration(library.battle_of_the_sexes(), time_limit=10).equilibria)
     3
     """
