@@ -326,7 +326,7 @@ def cfr(
             _iterate(ev, states, plans, regrets, averages, alternating, tremble)
         if bar is not None:
             bar.update(1)
-        stopped = stop_at is not None and time.perf_counter() > stop_at
+        stopped = stop_at is not None and t < iterations and time.perf_counter() > stop_at
         if not stopped and not checkpoints(t):
             continue
         parts = [_average_nash_conv(ev, states) for ev, states, _ in runs]

@@ -187,7 +187,7 @@ def replicator_dynamics(
             x = _to_simplex(
                 [a + dt / 6 * (b1 + 2 * b2 + 2 * b3 + b4) for a, b1, b2, b3, b4 in zip(x, k1, k2, k3, k4, strict=True)]
             )
-        if _checkpoint(t, checkpoints, stop_at, payoffs, x, batched, history, best):
+        if _checkpoint(t, steps, checkpoints, stop_at, payoffs, x, batched, history, best):
             break
     if best is not None and best.stopped:
         x = best.x
@@ -290,7 +290,7 @@ def fictitious_play(
             responses = [_first_argmax(v) for v in u]
             for p in range(n):
                 x[p] += weight * (responses[p] - x[p])
-        if _checkpoint(t, checkpoints, stop_at, payoffs, x, batched, history, best):
+        if _checkpoint(t, iterations, checkpoints, stop_at, payoffs, x, batched, history, best):
             break
     if best is not None and best.stopped:
         x, iterations = best.x, t
@@ -424,6 +424,7 @@ class _Best:
 
 def _checkpoint(
     t: int,
+    last: int,
     checkpoints: Callable[[int], bool],
     stop_at: float | None,
     payoffs: np.ndarray,
@@ -433,7 +434,7 @@ def _checkpoint(
     best: _Best | None,
 ) -> bool:
     """Measure NashConv at a checkpoint, and at the step where the time runs out; ``True``: stop."""
-    stopped = stop_at is not None and time.perf_counter() > stop_at
+    stopped = stop_at is not None and t < last and time.perf_counter() > stop_at
     if not stopped and not checkpoints(t):
         return False
     gaps = _nash_conv_batch(payoffs, x)

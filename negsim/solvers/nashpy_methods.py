@@ -255,7 +255,7 @@ def _vertices(
     vertices, which of this player's strategies they leave unused, which of the
     opponent's strategies are best responses to them, and how many systems were solved.
     A vertex may come more than once (in a degenerate game, from several systems).
-    Stops, without raising, at the first chunk boundary after ``stop_at``.
+    Raises ``_OutOfTime`` at the first chunk boundary after ``stop_at``.
     """
     m, n = M.shape
     for k in range(1, min(m, n) + 1):
@@ -265,7 +265,7 @@ def _vertices(
         chunk = max(1, _CHUNK_SYSTEMS // C)
         while True:
             if stop_at is not None and time.perf_counter() > stop_at:
-                return
+                raise _OutOfTime
             rows = np.array(list(islice(row_sets, chunk)), np.int64).reshape(-1, k)  # [R, k]
             if len(rows) == 0:
                 break
@@ -362,14 +362,11 @@ def _enumerate(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Equilibria ``(x, y)`` of the normalized game; counts go into ``stats`` as it runs.
 
-    Past ``stop_at`` (checked between chunks of systems) it stops and sets ``stats["stopped"]``.
+    Past ``stop_at`` (checked between chunks of systems) it raises ``_OutOfTime``.
     """
-    stats.update(systems=0, degenerate=False, stopped=False)
+    stats.update(systems=0, degenerate=False)
     # all vertices of the column player first, then the row player's size by size
     col_parts = list(_vertices(A.T, tol, stop_at))
-    if stop_at is not None and time.perf_counter() > stop_at:
-        stats["stopped"] = True  # the column player's vertices are incomplete: no pair can be trusted complete
-        return
     Y = np.concatenate([p[0] for p in col_parts])
     unused_y = np.concatenate([p[1] for p in col_parts])
     best_x = np.concatenate([p[2] for p in col_parts])  # rows that are best responses to y
@@ -390,7 +387,6 @@ def _enumerate(
             collector.add(X[i], Y[j], source="support")
             if len(collector.found) > before:
                 yield collector.found[-1]
-    stats["stopped"] = stop_at is not None and time.perf_counter() > stop_at
 
 
 def support_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: float | None = None) -> Solution:
@@ -450,11 +446,15 @@ def support_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: 
     _check_size(*A.shape)
     stop_at = deadline(time_limit, started)
     stats: dict[str, Any] = {}
-    found = list(_enumerate(A, B, tol, stats, stop_at))
-    pairs = [found[k] for k in _order(found)]
-    info: dict[str, Any] = {"degenerate": bool(stats["degenerate"])}
-    if stats["stopped"]:
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    info: dict[str, Any] = {}
+    try:
+        for equilibrium in _enumerate(A, B, tol, stats, stop_at):
+            found.append(equilibrium)
+    except _OutOfTime:
         info.update(stopped_early=True, time_limit=float(time_limit))
+    pairs = [found[k] for k in _order(found)]
+    info = {"degenerate": bool(stats["degenerate"]), **info}
     return _solution(game, "support-enumeration", pairs, started, stats["systems"], info)
 
 
@@ -549,14 +549,16 @@ def vertex_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: f
         reason = f"Qhull failed: {type(error).__name__}: {str(error).strip().splitlines()[0]}"
         return _fallback(game, "vertex-enumeration", tol, started, reason, info)
     collector = _Collector(A, B, tol)
-    checked = 0
+    checked, stopped = 0, X is None
     if X is not None:
         info["vertices"] = [len(X), len(Y)]
-        for pairs, count in _complementary_pairs(labels_x, labels_y, m, stop_at):
-            checked += count
-            for i, j in pairs:
-                collector.add(X[i], Y[j], source=(int(i), int(j)))
-    stopped = stop_at is not None and (X is None or time.perf_counter() > stop_at)
+        try:
+            for pairs, count in _complementary_pairs(labels_x, labels_y, m, stop_at):
+                checked += count
+                for i, j in pairs:
+                    collector.add(X[i], Y[j], source=(int(i), int(j)))
+        except _OutOfTime:
+            stopped = True
     info["rejected"] = collector.rejected
     if stopped:
         info.update(stopped_early=True, time_limit=float(time_limit))
@@ -567,7 +569,7 @@ def vertex_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: f
 
 
 class _OutOfTime(Exception):
-    """The time limit passed while Qhull was running."""
+    """The time limit passed (raised between chunks of work, or while Qhull runs)."""
 
 
 def _check_vertex_size(m: int, n: int) -> None:
@@ -637,7 +639,7 @@ def _complementary_pairs(
     have exactly that many (nondegenerate), they cover all ``m + n`` only if the labels of
     one are the complement of the other's: those pairs are found by sorting. A vertex
     with extra labels is compared with every vertex of the other polytope, in chunks.
-    Stops early (without raising) once ``stop_at`` has passed.
+    Raises ``_OutOfTime`` between chunks once ``stop_at`` has passed.
     """
     n = labels_x.shape[1] - m
     packed_x, packed_y = np.packbits(labels_x, axis=1), np.packbits(labels_y, axis=1)
@@ -662,7 +664,7 @@ def _complementary_pairs(
         step = max(1, _PAIR_CHUNK // (len(cols) * packed_x.shape[1]))
         for lo in range(0, len(rows), step):
             if stop_at is not None and time.perf_counter() > stop_at:
-                return
+                raise _OutOfTime
             part = rows[lo : lo + step]
             cover = np.all((packed_x[part, None, :] | packed_y[None, cols, :]) == full, axis=2)
             i, j = np.nonzero(cover)
