@@ -292,7 +292,9 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         enumerating methods (:func:`time_limited_methods`) take ``time_limit=``
         (seconds): when it runs out they return their best profile so far, or the
         equilibria found so far, with ``converged=False`` and
-        ``info["stopped_early"] = True``.
+        ``info["stopped_early"] = True``. With ``method="auto"`` a direct method that
+        takes no limit (the LP, backward induction, Lemke's algorithm, QRE) runs without
+        it, and ``info["time_limit_ignored"]`` says so.
 
     Returns
     -------
@@ -346,6 +348,12 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
             raise SolverError(f"method {key!r} works on extensive games; convert batch items one by one")
         game = to_extensive(game)
     accepted = entry.options()
+    untimed = automatic and "time_limit" in options and accepted is not None and "time_limit" not in accepted
+    if untimed:  # "auto" picked a direct method: it runs without the limit, and says so
+        from negsim.solvers.budget import deadline
+
+        deadline(options["time_limit"], 0.0)  # a bad value is still an error
+        options = {name: value for name, value in options.items() if name != "time_limit"}
     unknown = sorted(set(options) - accepted) if accepted is not None else []
     if unknown:
         raise SolverError(
@@ -359,11 +367,14 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         # payoffs spanning more than ~12 orders of magnitude defeat support enumeration's float
         # tolerances; Lemke's algorithm retries small problems in exact rational arithmetic
         key, entry = "lemke", _METHODS["lemke"]
-        solution = entry.run(game, **options)
-    if solution.method != key:  # one name per method, whatever the solver calls itself
-        from dataclasses import replace
+        untimed = "time_limit" in options
+        solution = entry.run(game, **{name: value for name, value in options.items() if name != "time_limit"})
+    from dataclasses import replace
 
+    if solution.method != key:  # one name per method, whatever the solver calls itself
         solution = replace(solution, method=key, info={**solution.info, "solver": solution.method})
+    if untimed:
+        solution = replace(solution, info={**solution.info, "time_limit_ignored": f"{key!r} takes no time limit"})
     return solution
 
 
