@@ -206,11 +206,13 @@ def iterative_methods() -> tuple[str, ...]:
 
 
 def time_limited_methods() -> tuple[str, ...]:
-    """The methods that take ``time_limit=`` (seconds) and return what they have when it runs out.
+    """The methods that take ``time_limit=`` (seconds) and stop when it runs out.
 
     An iterative method returns its lowest-NashConv profile among the checkpoints it
     measured, an enumerating one the equilibria found so far; either way with
-    ``converged=False`` and ``info["stopped_early"] = True``. The option comes from each
+    ``converged=False`` and ``info["stopped_early"] = True``. Lemke's algorithm, whose
+    path has no usable point before its end, raises :class:`~negsim.SolverError`
+    instead. The option comes from each
     solver's signature, so a method registered with a runner that takes ``time_limit``
     is listed too.
 
@@ -292,9 +294,9 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         enumerating methods (:func:`time_limited_methods`) take ``time_limit=``
         (seconds): when it runs out they return their best profile so far, or the
         equilibria found so far, with ``converged=False`` and
-        ``info["stopped_early"] = True``. With ``method="auto"`` a direct method that
-        takes no limit (the LP, backward induction, Lemke's algorithm, QRE) runs without
-        it, and ``info["time_limit_ignored"]`` says so.
+        ``info["stopped_early"] = True`` (Lemke's algorithm raises a ``SolverError``).
+        With ``method="auto"`` a direct method that takes no limit (the LP, backward
+        induction, QRE) runs without it, and ``info["time_limit_ignored"]`` says so.
 
     Returns
     -------
