@@ -27,6 +27,37 @@ def add_solver_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", "-m", default=None, metavar="M", help=tree_method_help)
     p.add_argument("--iterations", "-n", type=int, default=None, metavar="N",
                    help="iterations for iterative methods (CFR family)")
+    add_max_seconds(p)
+
+
+MAX_SECONDS_HELP = (
+    "stop a solver that runs long (CFR family, learning dynamics, support/vertex enumeration, "
+    "Lemke-Howson from every label) after S seconds, keeping its best profile so far (flagged stopped_early)"
+)
+
+
+def add_max_seconds(p: argparse.ArgumentParser) -> None:
+    """``--max-seconds S``: the ``time_limit`` of :func:`negsim.solve` (read by ``inputs.solver_options``)."""
+    p.add_argument("--max-seconds", type=positive_seconds, default=None, metavar="S", help=MAX_SECONDS_HELP)
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0.
+
+    Examples
+    --------
+    >>> positive_seconds("2.5")
+    2.5
+    """
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return value
 
 
 def add_progress(p: argparse.ArgumentParser, help: str = PROGRESS_HELP) -> None:

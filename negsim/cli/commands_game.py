@@ -57,14 +57,26 @@ def _runs_long(method: str) -> bool:
     return method in iterative_methods() or method == "qre"
 
 
-def _takes_progress(method: str) -> bool:
-    """Whether the registry's solver for ``method`` accepts ``progress=`` (fictitious play, for one, does not)."""
-    from negsim.solvers import dispatch
+def _takes(method: str, option: str) -> bool:
+    """Whether the solver of ``method`` accepts ``option`` (fictitious play, for one, takes no ``progress``)."""
+    from negsim.solvers.dispatch import method_options
 
-    # the registry has no public accessor for a method's options yet; its entries know them
-    entry = dispatch._METHODS.get(method)
-    accepted = entry.options() if entry is not None else frozenset()
-    return accepted is None or "progress" in accepted
+    accepted = method_options(method)
+    return accepted is None or option in accepted
+
+
+def _check_time_limit(options: dict, asked: str, method: str) -> None:
+    """``--max-seconds`` bounds methods that can run long; auto's exact pick runs to its end without it."""
+    from negsim.errors import SolverError
+    from negsim.solvers.dispatch import time_limited_methods
+
+    if "time_limit" not in options or _takes(method, "time_limit"):
+        return
+    if asked == "auto":
+        del options["time_limit"]  # the LP or backward induction: polynomial, and refused up front if too big
+        return
+    raise SolverError(f"--max-seconds applies to methods that can run long ({', '.join(time_limited_methods())}); "
+                      f"{method!r} runs to its end")
 
 
 def solve(args: argparse.Namespace) -> int:
@@ -88,7 +100,8 @@ def solve(args: argparse.Namespace) -> int:
 
             raise SolverError(f"--iterations applies to iterative methods ({', '.join(sorted(iterative_methods()))}), "
                               f"not {method!r}")
-        if show and _runs_long(method) and _takes_progress(method):
+        _check_time_limit(options, asked, method)
+        if show and _runs_long(method) and _takes(method, "progress"):
             options["progress"] = True
         converted = _in_form_for(game, method)
         if converted is not game:

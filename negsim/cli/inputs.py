@@ -131,6 +131,8 @@ def solver_options(args: argparse.Namespace, scenario: Any = None) -> dict[str, 
     if getattr(args, "iterations", None) is not None:
         check_iterations(args)
         options["iterations"] = args.iterations
+    if getattr(args, "max_seconds", None) is not None:
+        options["time_limit"] = args.max_seconds
     return options
 
 

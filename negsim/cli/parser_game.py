@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from negsim.cli.arguments import SET_HELP, add_progress
+from negsim.cli.arguments import SET_HELP, add_max_seconds, add_progress
 
 __all__ = ["add_game_parsers"]
 
@@ -67,4 +67,5 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--json", action="store_true",
                    help='print JSON: {"method", "values", "nash_conv", "iterations", "seconds", "profile"}')
     p.add_argument("--full", action="store_true", help="print every information set, however many")
+    add_max_seconds(p)
     add_progress(p, "show a progress bar for iterative methods (default: on a terminal, not when piped)")

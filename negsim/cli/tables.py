@@ -27,6 +27,9 @@ def solution_text(game: Any, solution: Any, *, full: bool) -> str:
     lines.append(
         f"NashConv {nash:.3g} (exploitability {nash / game.num_players:.3g}; 0 at an exact Nash equilibrium)"
     )
+    if solution.info.get("stopped_early"):
+        found = "the equilibria found" if solution.equilibria else "the best profile measured"
+        lines.append(f"stopped early at the {solution.info['time_limit']:g} s limit (--max-seconds): {found} so far")
     if len(solution.equilibria) > 1:
         lines.extend(_equilibria_lines(game, solution))
     lines.append("")

@@ -18,7 +18,9 @@ from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.normal import NormalFormGame
 from negsim.solvers.solution import Solution
 
-__all__ = ["solve", "methods", "methods_for", "iterative_methods", "time_limited_methods", "choose_method"]
+__all__ = [
+    "solve", "methods", "methods_for", "method_options", "iterative_methods", "time_limited_methods", "choose_method"
+]
 
 LP_SEQUENCE_LIMIT = 200_000
 """Largest game (sequences of both players) that ``method="auto"`` solves with the LP."""
@@ -203,6 +205,31 @@ def iterative_methods() -> tuple[str, ...]:
     True
     """
     return tuple(name for name, m in _METHODS.items() if m.iterative)
+
+
+def method_options(name: str) -> frozenset[str] | None:
+    """The keyword options a method accepts (``None`` when its solver takes any).
+
+    Read from the solver's signature, so what :func:`negsim.solve` accepts and what this
+    reports cannot differ.
+
+    Raises
+    ------
+    SolverError
+        If the method is unknown.
+
+    Examples
+    --------
+    >>> "iterations" in method_options("cfr+") and "time_limit" in method_options("cfr+")
+    True
+    >>> "progress" in method_options("fictitious")
+    False
+    """
+    key = str(name).strip().lower()
+    entry = _METHODS.get(_ALIASES.get(key, key))
+    if entry is None:
+        raise SolverError(f"unknown method {name!r}; known: {', '.join(methods())}")
+    return entry.options()
 
 
 def time_limited_methods() -> tuple[str, ...]:
