@@ -440,6 +440,7 @@ def _parse_efg(lex: _Lexer) -> tuple[ExtensiveFormGame, tuple[int, float] | None
         comment = lex.next()[1]
     tree = _EfgTree(len(players))
     parent, action, kind, player, infoset = tree.parent, tree.action, tree.kind, tree.player, tree.infoset
+    labels, outcome = tree.labels, tree.outcome
     # open nodes: [node, number of children, children seen so far, position]
     stack: list[list[int]] = []
 
@@ -459,7 +460,7 @@ def _parse_efg(lex: _Lexer) -> tuple[ExtensiveFormGame, tuple[int, float] | None
         else:
             parent.append(-1)
             action.append(-1)
-        tree.labels.append(lex.string("the node's label (a quoted string)"))
+        labels.append(lex.string("the node's label (a quoted string)"))
         letter = tok[1]
         width = 0
         if letter == "p":
@@ -478,7 +479,7 @@ def _parse_efg(lex: _Lexer) -> tuple[ExtensiveFormGame, tuple[int, float] | None
             kind.append(TERMINAL)
             player.append(-1)
             infoset.append(-1)
-        tree.outcome.append(_node_outcome(lex, tree))
+        outcome.append(_node_outcome(lex, tree))
         if width:
             stack.append([node, width, 0, tok[2]])
 
