@@ -409,24 +409,38 @@ def read_efg(source: Source) -> ExtensiveFormGame:
     return game
 
 
+class _EfgTree:
+    """The nodes read so far, one entry per node in file order, and the tables they use."""
+
+    __slots__ = (
+        "n_players", "parent", "action", "kind", "player", "infoset", "outcome", "labels",
+        "decision", "chance", "outcomes", "renormalize",
+    )
+
+    def __init__(self, n_players: int) -> None:
+        self.n_players = n_players
+        self.parent: list[int] = []
+        self.action: list[int] = []
+        self.kind: list[int] = []
+        self.player: list[int] = []
+        self.infoset: list[int] = []
+        self.outcome: list[int] = []
+        self.labels: list[str] = []
+        self.decision = _Table()  # key (player, number); values unused
+        self.chance = _Table()  # key number; values the probabilities (floats)
+        self.outcomes = _Table()  # key number; values payoff list
+        # chance information sets to renormalize: index -> (exact probabilities, their sum)
+        self.renormalize: dict[int, tuple[list[Fraction], Fraction]] = {}
+
+
 def _parse_efg(lex: _Lexer) -> tuple[ExtensiveFormGame, tuple[int, float] | None]:
     title, players = _header(lex, "EFG", "2", "NFG")
-    n_players = len(players)
     comment = ""
     if lex.peek()[0] == _STR:
         comment = lex.next()[1]
-
-    parent: list[int] = []
-    action: list[int] = []
-    kind: list[int] = []
-    player: list[int] = []
-    infoset: list[int] = []
-    outcome: list[int] = []
-    labels: list[str] = []
-    decision = _Table()  # key (player, number); values unused
-    chance = _Table()  # key number; values the probabilities (floats)
-    outcomes = _Table()  # key number; values payoff list
-    renormalize: dict[int, tuple[list[Fraction], Fraction]] = {}
+    tree = _EfgTree(len(players))
+    parent, action, kind, player, infoset = tree.parent, tree.action, tree.kind, tree.player, tree.infoset
+    labels, outcome = tree.labels, tree.outcome
     # open nodes: [node, number of children, children seen so far, position]
     stack: list[list[int]] = []
 
@@ -435,21 +449,7 @@ def _parse_efg(lex: _Lexer) -> tuple[ExtensiveFormGame, tuple[int, float] | None
         if tok[0] == _EOF:
             break
         node = len(parent)
-        if tok[0] != _WORD or tok[1] not in ("c", "p", "t"):
-            if node == 0:
-                raise lex.error(
-                    f"expected the first node ('c', 'p' or 't' for a chance, personal or terminal "
-                    f"node) or the comment string, found {_describe(tok)}"
-                )
-            raise lex.error(f"expected a node ('c', 'p' or 't'), found {_describe(tok)}")
-        if node and not stack:
-            raise lex.error(
-                f"expected the end of the file: the tree is complete, but another node "
-                f"({tok[1]!r}) follows"
-            )
-        if node >= MAX_NODES:
-            raise lex.error(f"the tree has more than {MAX_NODES:,} nodes, the limit")
-        node_pos = tok[2]
+        _check_node_start(lex, tok, node, bool(stack))
         if stack:
             top = stack[-1]
             parent.append(top[0])
@@ -464,100 +464,24 @@ def _parse_efg(lex: _Lexer) -> tuple[ExtensiveFormGame, tuple[int, float] | None
         letter = tok[1]
         width = 0
         if letter == "p":
-            p = lex.integer("a player number", 1)
-            if p > n_players:
-                raise lex.error(f"unknown player number {p}: the game has {n_players} player(s)")
-            number = lex.integer("an information set number", 1)
-            key = (p - 1, number)
-            where = f"information set {number} of player {p}"
-            if lex.peek()[0] == _STR:
-                iset_pos = lex.peek()[2]
-                iset_label = lex.next()[1]
-                acts = tuple(lex.string_list("an action label", "the action list"))
-                if not acts:
-                    raise lex.error(f"{where} needs at least one action, found an empty action list")
-                i = decision.index.get(key)
-                if i is None:
-                    i = decision.add(key, iset_label, acts, None, iset_pos)
-                else:
-                    _check_same(lex, where, decision, i, iset_label, acts)
-            else:
-                i = decision.index.get(key)
-                if i is None:
-                    raise lex.error(
-                        f"{where} is used before it is defined: expected its label and action "
-                        f"list, found {_describe(lex.peek())}",
-                    )
+            i = _decision_infoset(lex, tree)
             kind.append(DECISION)
-            player.append(p - 1)
+            player.append(tree.decision.keys[i][0])
             infoset.append(i)
-            width = len(decision.actions[i])
+            width = len(tree.decision.actions[i])
         elif letter == "c":
-            number = lex.integer("a chance information set number", 1)
-            where = f"chance information set {number}"
-            if lex.peek()[0] == _STR:
-                iset_pos = lex.peek()[2]
-                iset_label = lex.next()[1]
-                acts, probs, exacts, total = _chance_list(lex, where)
-                i = chance.index.get(number)
-                if i is None:
-                    i = chance.add(number, iset_label, acts, probs, iset_pos)
-                    if total != 1:
-                        if abs(float(total) - 1.0) > CHANCE_SUM_TOLERANCE:
-                            raise lex.error(
-                                f"the probabilities of {where} sum to {float(total)!r}, not 1",
-                                iset_pos,
-                            )
-                        renormalize[i] = (exacts, total)
-                else:
-                    _check_same(lex, where, chance, i, iset_label, acts)
-                    if chance.values[i] != probs:
-                        raise lex.error(
-                            f"{where} has other probabilities than where it is defined "
-                            f"(line {lex.line(chance.pos[i])})"
-                        )
-            else:
-                i = chance.index.get(number)
-                if i is None:
-                    raise lex.error(
-                        f"{where} is used before it is defined: expected its label and "
-                        f"actions with probabilities, found {_describe(lex.peek())}",
-                    )
+            i = _chance_infoset(lex, tree)
             kind.append(CHANCE)
             player.append(-1)
             infoset.append(i)
-            width = len(chance.actions[i])
+            width = len(tree.chance.actions[i])
         else:
             kind.append(TERMINAL)
             player.append(-1)
             infoset.append(-1)
-
-        number = lex.integer("an outcome number (0 for none)", 0)
-        o = -1
-        if lex.peek()[0] == _STR:
-            if number == 0:
-                raise lex.error("outcome 0 means 'no outcome' and cannot have a label or payoffs")
-            out_pos = lex.peek()[2]
-            out_label = lex.next()[1]
-            values = lex.number_list(n_players, "payoff", "the payoffs")
-            o = outcomes.index.get(number, -1)
-            if o < 0:
-                o = outcomes.add(number, out_label, (), values, out_pos)
-            elif outcomes.labels[o] != out_label or outcomes.values[o] != values:
-                raise lex.error(
-                    f"outcome {number} has another label or other payoffs than where it is "
-                    f"defined (line {lex.line(outcomes.pos[o])})"
-                )
-        elif number:
-            o = outcomes.index.get(number, -1)
-            if o < 0:
-                raise lex.error(
-                    f"outcome {number} is used before it is defined: expected its label and "
-                    f"payoffs, found {_describe(lex.peek())}",
-                )
-        outcome.append(o)
+        outcome.append(_node_outcome(lex, tree))
         if width:
-            stack.append([node, width, 0, node_pos])
+            stack.append([node, width, 0, tok[2]])
 
     if not parent:
         raise lex.error("the file has no nodes: expected 'c', 'p' or 't' after the header")
@@ -569,10 +493,121 @@ def _parse_efg(lex: _Lexer) -> tuple[ExtensiveFormGame, tuple[int, float] | None
             f"needs {missing} more child node(s)",
             len(lex.text.rstrip()),
         )
-    return _build_efg(
-        lex, players, title, comment, parent, action, kind, player, infoset, outcome, labels,
-        decision, chance, outcomes, renormalize,
-    )
+    return _build_efg(lex, players, title, comment, tree)
+
+
+def _check_node_start(lex: _Lexer, tok: tuple[str, str, int], node: int, open_nodes: bool) -> None:
+    """Refuse a token that cannot start node number ``node``."""
+    if tok[0] != _WORD or tok[1] not in ("c", "p", "t"):
+        if node == 0:
+            raise lex.error(
+                f"expected the first node ('c', 'p' or 't' for a chance, personal or terminal "
+                f"node) or the comment string, found {_describe(tok)}"
+            )
+        raise lex.error(f"expected a node ('c', 'p' or 't'), found {_describe(tok)}")
+    if node and not open_nodes:
+        raise lex.error(
+            f"expected the end of the file: the tree is complete, but another node "
+            f"({tok[1]!r}) follows"
+        )
+    if node >= MAX_NODES:
+        raise lex.error(f"the tree has more than {MAX_NODES:,} nodes, the limit")
+
+
+def _decision_infoset(lex: _Lexer, tree: _EfgTree) -> int:
+    """Read ``player number ["label" { actions }]`` of a personal node; its infoset's index."""
+    decision = tree.decision
+    p = lex.integer("a player number", 1)
+    if p > tree.n_players:
+        raise lex.error(f"unknown player number {p}: the game has {tree.n_players} player(s)")
+    number = lex.integer("an information set number", 1)
+    key = (p - 1, number)
+    where = f"information set {number} of player {p}"
+    if lex.peek()[0] == _STR:
+        iset_pos = lex.peek()[2]
+        iset_label = lex.next()[1]
+        acts = tuple(lex.string_list("an action label", "the action list"))
+        if not acts:
+            raise lex.error(f"{where} needs at least one action, found an empty action list")
+        i = decision.index.get(key)
+        if i is None:
+            i = decision.add(key, iset_label, acts, None, iset_pos)
+        else:
+            _check_same(lex, where, decision, i, iset_label, acts)
+        return i
+    i = decision.index.get(key)
+    if i is None:
+        raise lex.error(
+            f"{where} is used before it is defined: expected its label and action "
+            f"list, found {_describe(lex.peek())}",
+        )
+    return i
+
+
+def _chance_infoset(lex: _Lexer, tree: _EfgTree) -> int:
+    """Read ``number ["label" { action probability ... }]`` of a chance node; its infoset's index."""
+    chance = tree.chance
+    number = lex.integer("a chance information set number", 1)
+    where = f"chance information set {number}"
+    if lex.peek()[0] == _STR:
+        iset_pos = lex.peek()[2]
+        iset_label = lex.next()[1]
+        acts, probs, exacts, total = _chance_list(lex, where)
+        i = chance.index.get(number)
+        if i is None:
+            i = chance.add(number, iset_label, acts, probs, iset_pos)
+            if total != 1:
+                if abs(float(total) - 1.0) > CHANCE_SUM_TOLERANCE:
+                    raise lex.error(
+                        f"the probabilities of {where} sum to {float(total)!r}, not 1",
+                        iset_pos,
+                    )
+                tree.renormalize[i] = (exacts, total)
+        else:
+            _check_same(lex, where, chance, i, iset_label, acts)
+            if chance.values[i] != probs:
+                raise lex.error(
+                    f"{where} has other probabilities than where it is defined "
+                    f"(line {lex.line(chance.pos[i])})"
+                )
+        return i
+    i = chance.index.get(number)
+    if i is None:
+        raise lex.error(
+            f"{where} is used before it is defined: expected its label and "
+            f"actions with probabilities, found {_describe(lex.peek())}",
+        )
+    return i
+
+
+def _node_outcome(lex: _Lexer, tree: _EfgTree) -> int:
+    """Read a node's ``outcome ["label" { payoffs }]``; the outcome's index, -1 for none."""
+    outcomes = tree.outcomes
+    number = lex.integer("an outcome number (0 for none)", 0)
+    if lex.peek()[0] == _STR:
+        if number == 0:
+            raise lex.error("outcome 0 means 'no outcome' and cannot have a label or payoffs")
+        out_pos = lex.peek()[2]
+        out_label = lex.next()[1]
+        values = lex.number_list(tree.n_players, "payoff", "the payoffs")
+        o = outcomes.index.get(number, -1)
+        if o < 0:
+            o = outcomes.add(number, out_label, (), values, out_pos)
+        elif outcomes.labels[o] != out_label or outcomes.values[o] != values:
+            raise lex.error(
+                f"outcome {number} has another label or other payoffs than where it is "
+                f"defined (line {lex.line(outcomes.pos[o])})"
+            )
+        return o
+    if number:
+        o = outcomes.index.get(number, -1)
+        if o < 0:
+            raise lex.error(
+                f"outcome {number} is used before it is defined: expected its label and "
+                f"payoffs, found {_describe(lex.peek())}",
+            )
+        return o
+    return -1
 
 
 def _check_same(lex: _Lexer, where: str, table: _Table, i: int, label: str, acts: tuple[str, ...]) -> None:
@@ -614,30 +649,52 @@ def _chance_list(
 
 
 def _build_efg(
-    lex: _Lexer,
-    players: list[str],
-    title: str,
-    comment: str,
-    parent: list[int],
-    action: list[int],
-    kind: list[int],
-    player: list[int],
-    infoset: list[int],
-    outcome: list[int],
-    labels: list[str],
-    decision: _Table,
-    chance: _Table,
-    outcomes: _Table,
-    renormalize: dict[int, tuple[list[Fraction], Fraction]],
+    lex: _Lexer, players: list[str], title: str, comment: str, tree: _EfgTree
 ) -> tuple[ExtensiveFormGame, tuple[int, float] | None]:
     n_players = len(players)
-    num_nodes = len(parent)
-    parent_a = np.array(parent, np.int64)
-    action_a = np.array(action, np.int64)
-    kind_a = np.array(kind, np.int8)
-    infoset_a = np.array(infoset, np.int64)
+    num_nodes = len(tree.parent)
+    parent_a = np.array(tree.parent, np.int64)
+    action_a = np.array(tree.action, np.int64)
+    kind_a = np.array(tree.kind, np.int8)
+    infoset_a = np.array(tree.infoset, np.int64)
+    dec_table, chance_table, new_infoset = _ordered_infosets(tree, kind_a, infoset_a)
+    edge_prob, deviation = _edge_probabilities(tree, parent_a, action_a, kind_a, infoset_a)
+    out_labels, values, node_outcome = _ordered_outcomes(tree)
 
-    # decision information sets ordered by (player, number); chance ones by number
+    # game_from_tree cannot index an empty outcome table, so a file without outcomes
+    # (every payoff 0) is compiled without one and gets its empty table afterwards
+    has_outcomes = len(out_labels) > 0
+    try:
+        game = game_from_tree(
+            players,
+            parent=parent_a,
+            kind=kind_a,
+            player=np.array(tree.player, np.int64),
+            infoset=new_infoset,
+            edge_prob=edge_prob,
+            node_payoffs=np.zeros((0 if has_outcomes else num_nodes, n_players)),
+            infosets=dec_table,
+            chance_infosets=chance_table,
+            node_labels=tree.labels,
+            outcomes=(out_labels, values, node_outcome) if has_outcomes else None,
+            title=title,
+            comment=comment,
+            renumber_infosets=False,
+        )
+        if not has_outcomes:
+            game = _with_empty_outcomes(game)
+    except GameError as exc:
+        raise GameError(exc.message, source=lex.source) from None
+    renormalize = tree.renormalize
+    return game, ((len(renormalize), deviation) if renormalize else None)
+
+
+def _ordered_infosets(
+    tree: _EfgTree, kind_a: np.ndarray, infoset_a: np.ndarray
+) -> tuple[Infosets, Infosets, np.ndarray]:
+    """The information-set tables, decision ones ordered by (player, number) and chance
+    ones by number, and each node's information set renumbered to match."""
+    decision, chance = tree.decision, tree.chance
     order = sorted(range(len(decision.keys)), key=decision.keys.__getitem__)
     remap = np.empty(len(order), np.int64)
     remap[order] = np.arange(len(order))
@@ -658,23 +715,30 @@ def _build_efg(
     )
     is_dec = kind_a == DECISION
     is_chance = kind_a == CHANCE
-    new_infoset = np.full(num_nodes, -1, np.int64)
+    new_infoset = np.full(len(kind_a), -1, np.int64)
     new_infoset[is_dec] = remap[infoset_a[is_dec]]
     new_infoset[is_chance] = cremap[infoset_a[is_chance]]
+    return dec_table, chance_table, new_infoset
 
-    # edge probabilities: flatten the chance tables (renormalized where needed)
+
+def _edge_probabilities(
+    tree: _EfgTree, parent_a: np.ndarray, action_a: np.ndarray, kind_a: np.ndarray, infoset_a: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The probability on each node's incoming edge (1 below non-chance nodes), with the
+    chance tables renormalized where needed, and the largest deviation renormalized."""
     deviation = 0.0
     flat: list[float] = []
-    offsets = np.zeros(len(chance.keys), np.int64)
-    for i, probs in enumerate(chance.values):
+    offsets = np.zeros(len(tree.chance.keys), np.int64)
+    for i, probs in enumerate(tree.chance.values):
         offsets[i] = len(flat)
-        fix = renormalize.get(i)
+        fix = tree.renormalize.get(i)
         if fix is None:
             flat.extend(probs)
         else:
             exacts, total = fix
             deviation = max(deviation, abs(float(total) - 1.0))
             flat.extend(float(p / total) for p in exacts)
+    num_nodes = len(parent_a)
     edge_prob = np.ones(num_nodes)
     if num_nodes > 1:
         par = parent_a[1:]
@@ -683,55 +747,39 @@ def _build_efg(
             flat_a = np.array(flat, np.float64)
             idx = offsets[infoset_a[parent_a[from_chance]]] + action_a[from_chance]
             edge_prob[from_chance] = flat_a[idx]
+    return edge_prob, deviation
 
-    # outcomes ordered by number
+
+def _ordered_outcomes(tree: _EfgTree) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Outcome labels and payoffs ordered by number, and each node's outcome (-1: none)."""
+    outcomes = tree.outcomes
     oorder = sorted(range(len(outcomes.keys)), key=outcomes.keys.__getitem__)
     oremap = np.empty(len(oorder) + 1, np.int64)
     oremap[np.array(oorder, np.int64)] = np.arange(len(oorder))
     oremap[-1] = -1
-    node_outcome = oremap[np.array(outcome, np.int64)]
-    values = np.array([outcomes.values[i] for i in oorder], np.float64).reshape(-1, n_players)
+    node_outcome = oremap[np.array(tree.outcome, np.int64)]
+    values = np.array([outcomes.values[i] for i in oorder], np.float64).reshape(-1, tree.n_players)
     out_labels = [outcomes.labels[i] for i in oorder]
+    return out_labels, values, node_outcome
 
-    # game_from_tree cannot index an empty outcome table, so a file without outcomes
-    # (every payoff 0) is compiled without one and gets its empty table afterwards
-    has_outcomes = len(out_labels) > 0
-    try:
-        game = game_from_tree(
-            players,
-            parent=parent_a,
-            kind=kind_a,
-            player=np.array(player, np.int64),
-            infoset=new_infoset,
-            edge_prob=edge_prob,
-            node_payoffs=np.zeros((0 if has_outcomes else num_nodes, n_players)),
-            infosets=dec_table,
-            chance_infosets=chance_table,
-            node_labels=labels,
-            outcomes=(out_labels, values, node_outcome) if has_outcomes else None,
-            title=title,
-            comment=comment,
-            renumber_infosets=False,
-        )
-        if not has_outcomes:
-            game = ExtensiveFormGame(
-                game.players,
-                parent=game.parent,
-                kind=game.kind,
-                player=game.player,
-                infoset=game.infoset,
-                chance_prob=game.chance_prob,
-                payoffs=game.payoffs,
-                infosets=game.infosets,
-                chance_infosets=game.chance_infosets,
-                node_labels=game.node_labels,
-                outcomes=((), np.zeros((0, n_players)), np.full(num_nodes, -1, np.int64)),
-                title=game.title,
-                comment=game.comment,
-            )
-    except GameError as exc:
-        raise GameError(exc.message, source=lex.source) from None
-    return game, ((len(renormalize), deviation) if renormalize else None)
+
+def _with_empty_outcomes(game: ExtensiveFormGame) -> ExtensiveFormGame:
+    """``game`` (compiled without outcomes) with an empty outcome table, as read from a file."""
+    return ExtensiveFormGame(
+        game.players,
+        parent=game.parent,
+        kind=game.kind,
+        player=game.player,
+        infoset=game.infoset,
+        chance_prob=game.chance_prob,
+        payoffs=game.payoffs,
+        infosets=game.infosets,
+        chance_infosets=game.chance_infosets,
+        node_labels=game.node_labels,
+        outcomes=((), np.zeros((0, game.num_players)), np.full(game.num_nodes, -1, np.int64)),
+        title=game.title,
+        comment=game.comment,
+    )
 
 
 def _quote(text: str) -> str:
@@ -933,25 +981,42 @@ def write_efg(
         )
     lab = _Labels(labels, "write_efg")
     memo: dict[float, str] = {}
-
-    def num(x: float) -> str:
-        return _format_number(x, memo)
-
-    num_nodes = game.num_nodes
     node_outcome, out_labels, out_values = _outcomes_to_write(game)
     out_text = [
-        f"{k + 1} {lab(label)} {{ {', '.join(num(v) for v in row)} }}"
+        f"{k + 1} {lab(label)} {{ {', '.join(_format_number(v, memo) for v in row)} }}"
         for k, (label, row) in enumerate(zip(out_labels, out_values, strict=True))
     ]
+    # information-set labels already written, per player and (last) for chance
+    seen_isets: list[set[str]] = [set() for _ in range(game.num_players + 1)]
+    dec_text = _decision_texts(game, lab, seen_isets)
+    chance_text = _chance_texts(game, lab, memo, seen_isets[-1])
+    lines = [
+        f"EFG 2 R {lab.free(game.title)} {{ {' '.join(lab.unique(game.players))} }}",
+        lab.free(game.comment),
+        "",
+    ]
+    _node_lines(game, node_outcome.tolist(), out_text, dec_text, chance_text, lab, lines)
+    assert len(lines) == game.num_nodes + 3
+    lab.warn("write_efg")
+    text = "\n".join(lines) + "\n"
+    _write_text(text, path)
+    return text
+
+
+def _decision_texts(game: ExtensiveFormGame, lab: _Labels, seen_isets: list[set[str]]) -> list[str]:
+    """What follows ``p "label"`` for each decision information set, in table order."""
     dec = game.infosets
     dec_numbers = _file_numbers(dec.player, dec.number)
-    seen_isets: list[set[str]] = [set() for _ in range(game.num_players + 1)]
-    dec_text = [
+    return [
         f"{int(dec.player[i]) + 1} {dec_numbers[i]} "
         f"{lab.distinct(dec.labels[i], seen_isets[int(dec.player[i])])} "
         f"{{ {' '.join(lab(a) for a in dec.actions[i])} }}"
         for i in range(len(dec))
     ]
+
+
+def _chance_texts(game: ExtensiveFormGame, lab: _Labels, memo: dict[float, str], seen: set[str]) -> list[str]:
+    """What follows ``c "label"`` for each chance information set, in table order."""
     # a chance information set is written with the probabilities at its first node
     cis = game.chance_infosets
     chance_numbers = _file_numbers(cis.player, cis.number)
@@ -966,21 +1031,29 @@ def write_efg(
             continue
         start = int(game.first_child[h])
         probs = game.chance_prob[start : start + int(game.num_children[h])]
-        pairs = " ".join(f"{lab(a)} {num(p)}" for a, p in zip(cis.actions[i], probs, strict=True))
-        label = lab.distinct(cis.labels[i], seen_isets[-1])
+        pairs = " ".join(
+            f"{lab(a)} {_format_number(p, memo)}" for a, p in zip(cis.actions[i], probs, strict=True)
+        )
+        label = lab.distinct(cis.labels[i], seen)
         chance_text.append(f"{chance_numbers[i]} {label} {{ {pairs} }}")
+    return chance_text
 
+
+def _node_lines(
+    game: ExtensiveFormGame,
+    outcome: list[int],
+    out_text: list[str],
+    dec_text: list[str],
+    chance_text: list[str],
+    lab: _Labels,
+    lines: list[str],
+) -> None:
+    """Append one line per node to ``lines``, in preorder (a node, then its subtrees)."""
     kind = game.kind.tolist()
     iset = game.infoset.tolist()
     first_child = game.first_child.tolist()
     num_children = game.num_children.tolist()
-    outcome = node_outcome.tolist()
     node_labels = game.node_labels
-    lines = [
-        f"EFG 2 R {lab.free(game.title)} {{ {' '.join(lab.unique(game.players))} }}",
-        lab.free(game.comment),
-        "",
-    ]
     seen_nodes: set[str] = set()
     stack = [0]
     while stack:
@@ -998,11 +1071,6 @@ def write_efg(
             lines.append(f"c {label} {chance_text[iset[h]]} {tail}")
         start = first_child[h]
         stack.extend(range(start + num_children[h] - 1, start - 1, -1))
-    assert len(lines) == num_nodes + 3
-    lab.warn("write_efg")
-    text = "\n".join(lines) + "\n"
-    _write_text(text, path)
-    return text
 
 
 def _file_numbers(player: np.ndarray, number: np.ndarray) -> list[int]:
@@ -1081,6 +1149,27 @@ def read_nfg(source: Source) -> NormalFormGame:
     lex = _Lexer(text, name)
     title, players = _header(lex, "NFG", "1", "EFG")
     n = len(players)
+    strategies, shape = _nfg_strategies(lex, n)
+    profiles = 1
+    for a in shape:
+        profiles *= a
+        if profiles * n > MAX_NODES:
+            raise lex.error(f"the game has more than {MAX_NODES:,} payoffs, the limit")
+    if lex.peek()[0] == _STR:
+        lex.next()  # the comment
+    if lex.peek()[0] == "{":
+        table = _nfg_outcome_payoffs(lex, n, profiles)
+    else:
+        table = _nfg_listed_payoffs(lex, n, profiles)
+    payoffs = np.stack([table[:, p].reshape(shape, order="F") for p in range(n)])
+    try:
+        return NormalFormGame(payoffs, players=players, strategies=strategies, title=title)
+    except GameError as exc:
+        raise GameError(exc.message, source=name) from None
+
+
+def _nfg_strategies(lex: _Lexer, n: int) -> tuple[list[list[str]] | None, list[int]]:
+    """The strategies of an ``.nfg`` header: labels (or None when given as counts) and counts."""
     lex.expect("{", "'{' to open the strategies (counts or lists of labels)")
     strategies: list[list[str]] | None = None
     shape: list[int] = []
@@ -1099,84 +1188,83 @@ def read_nfg(source: Source) -> NormalFormGame:
         lex.next()
     if len(shape) != n:
         raise lex.error(f"expected strategies for {n} player(s), found {len(shape)}")
-    profiles = 1
-    for a in shape:
-        profiles *= a
-        if profiles * n > MAX_NODES:
-            raise lex.error(f"the game has more than {MAX_NODES:,} payoffs, the limit")
-    if lex.peek()[0] == _STR:
-        lex.next()  # the comment
-    table = np.empty((profiles, n), np.float64)
-    if lex.peek()[0] == "{":
+    return strategies, shape
+
+
+def _nfg_outcome_payoffs(lex: _Lexer, n: int, profiles: int) -> np.ndarray:
+    """Payoffs ``[profiles, n]`` given as a list of outcomes and one outcome number per profile."""
+    lex.next()
+    outcome_values: list[list[float]] = [[0.0] * n]
+    while True:
+        tok = lex.peek()
+        if tok[0] == "}":
+            lex.next()
+            break
+        if tok[0] == ",":
+            lex.next()
+            continue
+        if tok[0] != "{":
+            lex.next()
+            raise lex.error(f"expected '{{' to open an outcome or '}}' to end the outcomes, found {_describe(tok)}")
         lex.next()
-        outcome_values: list[list[float]] = [[0.0] * n]
-        while True:
+        outcome_values.append(_nfg_outcome(lex, n))
+    values = np.array(outcome_values, np.float64)
+    index = np.empty(profiles, np.int64)
+    k = len(outcome_values) - 1
+    for j in range(profiles):
+        tok = lex.peek()
+        if tok[0] == _EOF:
+            raise lex.error(f"expected {profiles} outcome numbers (one per profile), found {j}", tok[2])
+        o = lex.integer(f"an outcome number between 0 and {k}")
+        if o > k:
+            raise lex.error(f"outcome {o} does not exist; there are {k} outcome(s)")
+        index[j] = o
+    lex.end("the outcome numbers of all profiles")
+    return values[index]
+
+
+def _nfg_outcome(lex: _Lexer, n: int) -> list[float]:
+    """The rest of one outcome after its ``{``: an optional label, ``n`` payoffs and ``}``."""
+    if lex.peek()[0] == _STR:
+        lex.next()
+    row: list[float] = []
+    while True:
+        tok = lex.peek()
+        if tok[0] == ",":
+            lex.next()
+            continue
+        if tok[0] == "}":
+            lex.next()
+            break
+        if len(row) == n:
+            lex.next()
+            raise lex.error(f"expected '}}' after {n} payoffs (one per player), found {_describe(tok)}")
+        row.append(lex.number("a payoff")[0])
+    if len(row) != n:
+        raise lex.error(f"expected {n} payoffs (one per player), found {len(row)}")
+    return row
+
+
+def _nfg_listed_payoffs(lex: _Lexer, n: int, profiles: int) -> np.ndarray:
+    """Payoffs ``[profiles, n]`` given as all players' payoffs, profile by profile."""
+    table = np.empty((profiles, n), np.float64)
+    for j in range(profiles):
+        for p in range(n):
             tok = lex.peek()
-            if tok[0] == "}":
-                lex.next()
-                break
             if tok[0] == ",":
                 lex.next()
-                continue
-            if tok[0] != "{":
-                lex.next()
-                raise lex.error(f"expected '{{' to open an outcome or '}}' to end the outcomes, found {_describe(tok)}")
-            lex.next()
-            if lex.peek()[0] == _STR:
-                lex.next()
-            row: list[float] = []
-            while True:
                 tok = lex.peek()
-                if tok[0] == ",":
-                    lex.next()
-                    continue
-                if tok[0] == "}":
-                    lex.next()
-                    break
-                if len(row) == n:
-                    lex.next()
-                    raise lex.error(f"expected '}}' after {n} payoffs (one per player), found {_describe(tok)}")
-                row.append(lex.number("a payoff")[0])
-            if len(row) != n:
-                raise lex.error(f"expected {n} payoffs (one per player), found {len(row)}")
-            outcome_values.append(row)
-        values = np.array(outcome_values, np.float64)
-        index = np.empty(profiles, np.int64)
-        k = len(outcome_values) - 1
-        for j in range(profiles):
-            tok = lex.peek()
             if tok[0] == _EOF:
                 raise lex.error(
-                    f"expected {profiles} outcome numbers (one per profile), found {j}", tok[2]
+                    f"expected {profiles * n} payoffs ({n} for each of {profiles} profiles), "
+                    f"found {j * n + p}",
+                    tok[2],
                 )
-            o = lex.integer(f"an outcome number between 0 and {k}")
-            if o > k:
-                raise lex.error(f"outcome {o} does not exist; there are {k} outcome(s)")
-            index[j] = o
-        table[:] = values[index]
-        lex.end("the outcome numbers of all profiles")
-    else:
-        for j in range(profiles):
-            for p in range(n):
-                tok = lex.peek()
-                if tok[0] == ",":
-                    lex.next()
-                    tok = lex.peek()
-                if tok[0] == _EOF:
-                    raise lex.error(
-                        f"expected {profiles * n} payoffs ({n} for each of {profiles} profiles), "
-                        f"found {j * n + p}",
-                        tok[2],
-                    )
-                table[j, p] = lex.number("a payoff")[0]
-        if lex.peek()[0] == ",":
-            lex.next()
-        lex.end(f"the {profiles * n} payoffs")
-    payoffs = np.stack([table[:, p].reshape(shape, order="F") for p in range(n)])
-    try:
-        return NormalFormGame(payoffs, players=players, strategies=strategies, title=title)
-    except GameError as exc:
-        raise GameError(exc.message, source=name) from None
+            table[j, p] = lex.number("a payoff")[0]
+    if lex.peek()[0] == ",":
+        lex.next()
+    lex.end(f"the {profiles * n} payoffs")
+    return table
 
 
 def write_nfg(
