@@ -45,7 +45,7 @@ from negsim.games.extensive import CHANCE, DECISION, TERMINAL, Infosets
 from negsim.negotiation.expressions import Expression
 from negsim.negotiation.model import Move, Stage
 from negsim.negotiation.validation import ValidatedNegotiation
-from negsim.solvers.budget import _size, memory_limit
+from negsim.solvers.budget import format_bytes, memory_limit
 
 _BLOCK_BYTES = 4 * 2**20
 # Python objects per node (list slots, label, key, pending item), a generous round figure.
@@ -324,7 +324,7 @@ class _Enumerator:
         self.planned += nbytes
         if self.planned > self.memory_limit:
             raise ScenarioError(
-                f"the protocol's game tree needs more than {_size(self.memory_limit)} of memory, the limit "
+                f"the protocol's game tree needs more than {format_bytes(self.memory_limit)} of memory, the limit "
                 f"(NEGSIM_MEMORY_LIMIT), after {nodes:,} nodes with {len(self.var_names):,} variables each "
                 "(every stage is a variable, so memory grows with the square of a chain's length); "
                 "merge stages or remove moves",

@@ -268,13 +268,13 @@ def _siblings(counts: np.ndarray) -> sp.csr_matrix:
     ``sum(counts**2)`` entries, so one information set with 20,000 actions would need 4.8 GB:
     such a game is refused before anything is allocated.
     """
-    from negsim.solvers.budget import _size, memory_limit
+    from negsim.solvers.budget import format_bytes, memory_limit
 
     entries = int(np.square(counts.astype(np.int64)).sum())  # counts < 2**31, so no overflow
     if 12 * entries > memory_limit():
         raise SolverError(
             f"an information set with {int(counts.max()):,} actions makes the solver kernel's sibling table "
-            f"{_size(12 * entries)}, over the limit of {_size(memory_limit())} (NEGSIM_MEMORY_LIMIT)"
+            f"{format_bytes(12 * entries)}, over the limit of {format_bytes(memory_limit())} (NEGSIM_MEMORY_LIMIT)"
         )
     total = int(counts.sum())
     infoset = np.repeat(np.arange(counts.size), counts)

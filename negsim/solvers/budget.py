@@ -25,8 +25,8 @@ from typing import Any
 
 from negsim.errors import SolverError
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "MAX_VERTEX_BASES", "MAX_LEMKE_HOWSON_SIZE", "memory_limit", "estimate", "check",
-           "deadline", "vertex_bound"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "MAX_VERTEX_BASES", "MAX_LEMKE_HOWSON_SIZE", "memory_limit", "format_bytes",
+           "estimate", "check", "deadline", "vertex_bound"]
 
 DEFAULT_MEMORY_LIMIT: int = 4 * 2**30
 """Memory a solver may plan to use when ``NEGSIM_MEMORY_LIMIT`` is not set (4 GiB)."""
@@ -95,7 +95,14 @@ def memory_limit() -> int:
     return int(value)
 
 
-def _size(nbytes: int) -> str:
+def format_bytes(nbytes: int) -> str:
+    """A size in bytes as people read it (binary units), for messages about the memory limit.
+
+    Examples
+    --------
+    >>> format_bytes(3 * 2**30), format_bytes(1536)
+    ('3 GiB', '1.5 KiB')
+    """
     for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if nbytes >= scale:
             return f"{nbytes / scale:.3g} {unit}"
@@ -178,8 +185,8 @@ def check(game: Any, method: str) -> None:
         )
     if need["bytes"] > limit:
         raise SolverError(
-            f"method {method!r} would need about {_size(need['bytes'])} for this game ({need['what']}); "
-            f"the limit is {_size(limit)} (raise it with NEGSIM_MEMORY_LIMIT, or use a method that needs less)"
+            f"method {method!r} would need about {format_bytes(need['bytes'])} for this game ({need['what']}); "
+            f"the limit is {format_bytes(limit)} (raise it with NEGSIM_MEMORY_LIMIT, or use a method that needs less)"
         )
 
 
