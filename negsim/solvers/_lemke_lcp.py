@@ -25,9 +25,7 @@ from negsim._arrays import ranges as _ranges
 from negsim.errors import SolverError
 
 __all__ = [
-    "CHECK_EVERY",
-    "REFACTOR_EVERY",
-    "SMALL_PIVOT",
+    "Accuracy",
     "Outcome",
     "Problem",
     "Treeplex",
@@ -36,16 +34,16 @@ __all__ = [
     "single_infoset",
 ]
 
-REFACTOR_EVERY: int = 500
-"""Most pivots between two recomputations of the basis inverse from scratch (float arithmetic)."""
-
-CHECK_EVERY: int = 50
-"""Pivots between two accuracy checks of the updated basis inverse (float arithmetic)."""
-
 _LEX_NOISE = 1e-11  # relative size of rounding noise in the lexicographic comparison
 
-SMALL_PIVOT: float = 1e-7
-"""A pivot element smaller than this (relative to its column) is checked on a freshly computed inverse."""
+
+@dataclass(frozen=True)
+class Accuracy:
+    """How the float pivoting keeps its basis inverse accurate (the constants of :mod:`negsim.solvers.lemke`)."""
+
+    refactor_every: int  # most pivots between two recomputations of the inverse from scratch
+    check_every: int  # pivots between two residual checks of the updated inverse
+    small_pivot: float  # smaller pivots (relative to their column) are checked on a fresh inverse
 
 
 class Unstable(SolverError):
@@ -363,7 +361,13 @@ def _leaving_row(state: _Basis, d: np.ndarray, tol: float) -> int:
 
 
 def run(
-    problem: Problem, *, tol: float, max_pivots: int | None, exact: bool, perturbation: float = 0.0
+    problem: Problem,
+    *,
+    tol: float,
+    max_pivots: int | None,
+    exact: bool,
+    accuracy: Accuracy,
+    perturbation: float = 0.0,
 ) -> Outcome:
     p1, p2 = problem.plex
     layout = _Layout(p1.num_sequences, p2.num_sequences, p1.num_infosets + 1, p2.num_infosets + 1)
@@ -380,7 +384,7 @@ def run(
         rows, vals = _column(M, entering)
         d = state.inverse[:, rows].dot(vals)
         r = _leaving_row(state, d, tol)
-        if not exact and state.since_refactor and abs(d[r]) < SMALL_PIVOT * max(1.0, float(np.abs(d).max())):
+        if not exact and state.since_refactor and abs(d[r]) < accuracy.small_pivot * max(1.0, float(np.abs(d).max())):
             # a small pivot may be rounding noise of the updated inverse: check it on a fresh one
             state.refactor()
             d = state.inverse[:, rows].dot(vals)
@@ -388,8 +392,8 @@ def run(
         leaving = int(state.basis[r])
         state.pivot(r, entering, d)
         pivots += 1
-        if not exact and state.since_refactor % CHECK_EVERY == 0:
-            if state.since_refactor >= REFACTOR_EVERY or state.drifted(tol):
+        if not exact and state.since_refactor % accuracy.check_every == 0:
+            if state.since_refactor >= accuracy.refactor_every or state.drifted(tol):
                 state.refactor()
         if leaving == layout.z0:
             break

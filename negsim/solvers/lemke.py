@@ -81,7 +81,7 @@ from negsim.errors import NegsimWarning, SolverError
 from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.normal import NormalFormGame
 from negsim.games.profile import BehaviorProfile, MixedProfile
-from negsim.solvers._lemke_lcp import CHECK_EVERY, REFACTOR_EVERY, SMALL_PIVOT, Problem, Treeplex, single_infoset
+from negsim.solvers._lemke_lcp import Accuracy, Problem, Treeplex, single_infoset
 from negsim.solvers._lemke_lcp import Outcome as _Outcome
 from negsim.solvers._lemke_lcp import Unstable as _Unstable
 from negsim.solvers._lemke_lcp import run as _run
@@ -90,6 +90,15 @@ from negsim.solvers.normal_regret import nash_conv_normal
 from negsim.solvers.solution import Solution
 
 __all__ = ["lemke", "ACCEPT", "CHECK_EVERY", "PERTURBATIONS", "REFACTOR_EVERY", "SMALL_PIVOT"]
+
+REFACTOR_EVERY: int = 500
+"""Most pivots between two recomputations of the basis inverse from scratch (float arithmetic)."""
+
+CHECK_EVERY: int = 50
+"""Pivots between two accuracy checks of the updated basis inverse (float arithmetic)."""
+
+SMALL_PIVOT: float = 1e-7
+"""A pivot element smaller than this (relative to its column) is checked on a freshly computed inverse."""
 
 PERTURBATIONS: tuple[float, ...] = (0.0, 1e-7)
 """Right-hand-side perturbations tried in turn by the float pivoting (see the module docstring)."""
@@ -297,9 +306,12 @@ def _solve_item(
     """
     failures: list[str] = []
     best: tuple[_Outcome, list[np.ndarray], float] | None = None
+    # read when called, so that a change of the module's constants takes effect
+    accuracy = Accuracy(refactor_every=REFACTOR_EVERY, check_every=CHECK_EVERY, small_pivot=SMALL_PIVOT)
     for perturbation in (0.0,) if exact else PERTURBATIONS:
         try:
-            outcome = _run(problem, tol=tol, max_pivots=max_pivots, exact=exact, perturbation=perturbation)
+            outcome = _run(problem, tol=tol, max_pivots=max_pivots, exact=exact, accuracy=accuracy,
+                           perturbation=perturbation)
         except _Unstable as error:
             failures.append(str(error))
             continue
@@ -316,7 +328,7 @@ def _solve_item(
         # payoffs of very different sizes (1e10 beside 5) lose the small ones to float pivoting
         # tolerances; a small problem is cheap to pivot again in exact rational arithmetic
         try:
-            outcome = _run(problem, tol=tol, max_pivots=max_pivots, exact=True)
+            outcome = _run(problem, tol=tol, max_pivots=max_pivots, exact=True, accuracy=accuracy)
         except (_Unstable, SolverError) as error:
             failures.append(f"exact retry: {error}")
         else:
