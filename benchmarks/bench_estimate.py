@@ -8,6 +8,12 @@ resample, started at the estimate as the batch is), extrapolated to all. The ref
 points are the R package ``games``: about 0.1 s per fit and 0.11 s per bootstrap replicate
 (shared/data/README.md). Best of ``repeats`` for the fits; on the harness's clock.
 
+Also (iv) the statistical ultimatum game (:func:`negsim.estimate.ultimatum`, 500 simulated
+offers and responses, 6 parameters) and (v) a signalling game with an information set
+(:func:`negsim.estimate.trees.signalling_tree`, 1,000 simulated crises, 6 parameters), whose
+choice probabilities are each observation's agent QRE: one fit of the built model each,
+with its number of likelihood evaluations.
+
 Part of ``python -m benchmarks`` (section ``estimate``, skipped with a note when the
 ``estimate`` extra is not installed); also runs alone:
 ``python -m benchmarks.bench_estimate [--replicates 1000] [--loop 20] [--seed 0]``.
@@ -93,6 +99,53 @@ def measure(replicates: int, loop: int, repeats: int, seed: int = 0) -> dict[str
     }
 
 
+SIGNALLING = {
+    ("yield_strong", "challenger"): "1",
+    ("fight_strong", "challenger"): "1",
+    ("yield_weak", "challenger"): "1",
+    ("fight_weak", "challenger"): "1",
+    ("fight_weak", "target"): "resolve",
+}
+SIGNALLING_TRUTH = [2.0, 0.5, 1.0, -1.5, 1.0, 1.0]
+
+
+def measure_models(repeats: int, seed: int = 0) -> dict[str, Any]:
+    """Fits of the ultimatum and of the signalling (agent QRE) model on simulated data."""
+    import pandas as pd
+
+    import negsim.estimate as est
+    from negsim.estimate.trees import signalling_tree
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    bargains = pd.DataFrame({"stakes": rng.normal(size=n), "outside": rng.normal(size=n)})
+    r1, r2 = 2.0 + 0.5 * bargains["stakes"], 3.0 + bargains["outside"]
+    bargains["offer"] = est.ultimatum_offers(r1, r2, rng.logistic(size=n), max_offer=10.0)
+    bargains["accept"] = (bargains["offer"] > r2 + rng.logistic(size=n)).astype(int)
+    ult = est.ultimatum(["stakes", "outside"], data=bargains, max_offer=10.0)
+    ultimatum_seconds = _best(ult.model.fit, repeats)
+
+    game, _ = signalling_tree()
+    labels = np.array([game.node_labels[int(z)] for z in game.terminals])
+    m = 1000
+    crises = pd.DataFrame({"resolve": rng.normal(size=m), "outcome": labels[0]})
+    probs = est.strategic_model(game, SIGNALLING, crises, "outcome", link="logit").predict(SIGNALLING_TRUTH)
+    crises["outcome"] = labels[np.minimum((rng.random(m)[:, None] > probs.cumsum(axis=1)).sum(axis=1), 5)]
+    model = est.strategic_model(game, SIGNALLING, crises, "outcome", link="logit")
+    fit = model.fit()
+    qre_seconds = _best(model.fit, repeats)
+    return {
+        "ultimatum_nobs": n,
+        "ultimatum_seconds": ultimatum_seconds,
+        "ultimatum_iterations": int(ult.mle_retvals.get("iterations", 0)),
+        "ultimatum_llf": float(ult.llf),
+        "qre_nobs": m,
+        "qre_seconds": qre_seconds,
+        "qre_iterations": int(fit.mle_retvals.get("iterations", 0)),
+        "qre_llf": float(fit.llf),
+    }
+
+
 def run(config: Config, report: Report, peers: Any = None) -> None:
     """The harness's section ``estimate``."""
     try:
@@ -106,6 +159,7 @@ def run(config: Config, report: Report, peers: Any = None) -> None:
     loop = LOOPED[1] if config.quick else LOOPED[0]
     out = report.section("estimate")
     out.update(measure(replicates, loop, config.repeats))
+    out.update(measure_models(config.repeats))
     report.table(_table(out))
 
 
@@ -127,6 +181,17 @@ def _table(out: dict[str, Any]) -> Table:
     )
     t.add("batch vs one after another", ratio(out["batch_vs_loop"]), "")
     t.add("batch vs R package per replicate", ratio(out["batch_vs_r_package"]), "")
+    if "ultimatum_seconds" in out:
+        t.add(
+            f"ultimatum fit ({out['ultimatum_nobs']} offers, 6 parameters)",
+            f"{seconds(out['ultimatum_seconds'])} ({out['ultimatum_iterations']} iterations)",
+            "",
+        )
+        t.add(
+            f"signalling agent-QRE fit ({out['qre_nobs']} crises, 6 parameters)",
+            f"{seconds(out['qre_seconds'])} ({out['qre_iterations']} iterations)",
+            "",
+        )
     t.notes.append(
         f"log-likelihood {out['llf']:.6f} (R: -286.123755); {out['nan_replicates']} replicates without a finite or "
         f"unique maximum are NaN; batch and separate fits differ by at most {out['max_difference_batch_vs_loop']:.2g}"
@@ -142,6 +207,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     out = measure(args.replicates, args.loop, args.repeats, args.seed)
+    out.update(measure_models(args.repeats, args.seed))
     print(_table(out).render())
     return out
 

@@ -22,7 +22,7 @@ from negsim.errors import GameError, NegsimError, NegsimWarning, ScenarioError, 
 from negsim.games import ExtensiveFormGame, GameBuilder, NormalFormGame
 from negsim.games.profile import BehaviorProfile, MixedProfile
 from negsim.solvers import Solution
-from negsim.solvers.dispatch import solve
+from negsim.solvers.dispatch import methods, solve
 
 try:
     # one version, the installed one (pyproject.toml); a source tree that was never installed says so
@@ -55,6 +55,7 @@ __all__ = [
     "SolverError",
     "__version__",
     "games",
+    "methods",
     "read_efg",
     "read_nfg",
     "solve",

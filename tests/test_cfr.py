@@ -291,3 +291,33 @@ def test_matches_openspiel_reference_implementations_iteration_by_iteration(vari
             theirs = os_exploitability.exploitability(game, solver.average_policy())
             ours = cfr(kuhn, variant=variant, iterations=it, track_every=0).exploitability
             assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------- time limit
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_time_limit_stops_early_with_the_best_checkpoint(variant):
+    kuhn = library.kuhn_poker()
+    batch = kuhn.with_batch(payoffs=kuhn.payoffs * np.array([1.0, 3.0])[:, None, None])
+    for game in (kuhn, batch):
+        solution = cfr(game, variant=variant, iterations=10**9, time_limit=0.05, track_every=1)
+        assert solution.info["stopped_early"] is True and solution.info["time_limit"] == 0.05
+        assert solution.converged is False and 1 <= solution.iterations < 10**9
+        # the returned profile is, game by game, the lowest NashConv among the tracking points
+        measured = np.array([np.atleast_1d(nc) for _, nc in solution.history])
+        np.testing.assert_allclose(np.atleast_1d(solution.nash_conv), measured.min(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(nash_conv(game, solution.profile), solution.nash_conv, atol=1e-12)
+
+
+def test_time_limit_that_is_not_reached_changes_nothing():
+    kuhn = library.kuhn_poker()
+    plain = cfr(kuhn, iterations=200)
+    limited = cfr(kuhn, iterations=200, time_limit=3600)
+    assert "stopped_early" not in limited.info and limited.converged is None
+    for a, b in zip(plain.profile.probabilities, limited.profile.probabilities, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "soon", True])
+def test_time_limit_must_be_positive_seconds(bad):
+    with pytest.raises(negsim.SolverError, match="time_limit"):
+        cfr(library.kuhn_poker(), iterations=10, time_limit=bad)

@@ -6,8 +6,9 @@ For every name in :func:`negsim.solvers.dispatch.methods` and every class of gam
 payoff-tensor contraction, independent of negsim's best-response code; in zero-sum games
 the values lie within NashConv of the game value computed by an LP on the (reduced) normal
 form; a batch gives what a loop gives; relabelling actions permutes the answer; positive
-affine payoff changes leave it unchanged; an unknown option is a ``SolverError``. A new
-method is covered by registering it.
+affine payoff changes leave it unchanged; an unknown option is a ``SolverError``; a
+method that takes ``time_limit`` stops with what it has, flagged. A new method is covered
+by registering it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import negsim
 from negsim.errors import SolverError
 from negsim.games import ExtensiveFormGame, GameBuilder, NormalFormGame, library
 from negsim.games.convert import reduced_normal_form
-from negsim.solvers.dispatch import iterative_methods, methods
+from negsim.solvers.dispatch import ENUMERATING, iterative_methods, methods, time_limited_methods
 from tests.gamegen import (
     behaviour_of,
     extensive_games,
@@ -268,3 +269,29 @@ def test_bad_options_are_solver_errors(method, cls):
     if method in iterative_methods():
         with pytest.raises(SolverError):
             negsim.solve(game, method=method, iterations=-5)
+
+
+def test_every_iterative_and_enumerating_method_takes_a_time_limit():
+    # QRE follows a path, the others are direct: every iterative and enumerating method can run long
+    expected = set(iterative_methods()) | (set(ENUMERATING) - {"pure"})  # pure: one pass over the tensor
+    assert expected <= set(time_limited_methods())
+
+
+@pytest.mark.parametrize(("method", "cls"), [(m, c) for m, c in PAIRS if m in time_limited_methods()])
+def test_time_limit_stops_with_what_was_found(method, cls):
+    game = CLASSES[cls][0][-1]
+    for bad in (0, -1.0, float("nan"), "soon"):
+        with pytest.raises(SolverError, match="time_limit"):
+            negsim.solve(game, method=method, time_limit=bad, **_options(method))
+    options = {"iterations": 10**9} if method in iterative_methods() else {}
+    try:
+        solution = negsim.solve(game, method=method, time_limit=1e-6, **options)
+    except SolverError as error:  # an enumeration that found nothing in time says so
+        assert method not in iterative_methods() and "time limit" in str(error)
+        return
+    if solution.info.get("stopped_early"):
+        assert solution.converged is False and solution.info["time_limit"] == 1e-6
+    else:  # an enumeration may finish a tiny game before its first look at the clock
+        assert method not in iterative_methods()
+    scale = 1.0 + float(np.max(np.abs(game.payoffs)))
+    assert float(solution.nash_conv) == pytest.approx(_nash_conv(solution), abs=TOL * scale)

@@ -33,6 +33,12 @@ def test_method_table_is_documented():
         assert name in table and table[name]
 
 
+def test_help_of_solve_names_a_methods_function_that_exists():
+    # help(negsim.solve) sends the reader to methods(): it must be there, under the name shown
+    assert ":func:`negsim.methods`" in negsim.solve.__doc__
+    assert negsim.methods() == methods() and "methods" in negsim.__all__
+
+
 @pytest.mark.parametrize(
     ("game", "expected"),
     [
@@ -125,3 +131,15 @@ def test_auto_for_general_sum_and_many_players():
     assert choose_method(_general_sum_tree()) == "lemke"
     three = NormalFormGame(np.random.default_rng(0).normal(size=(3, 2, 2, 2)))
     assert choose_method(three) in ("pure", "qre")
+
+
+def test_auto_runs_a_direct_method_without_the_time_limit_and_says_so():
+    exact = negsim.solve(library.kuhn_poker(), time_limit=5)
+    assert exact.method == "lp" and "time_limit_ignored" in exact.info
+    assert exact.values[0] == pytest.approx(-1 / 18, abs=1e-9)
+    with pytest.raises(negsim.SolverError, match="time_limit"):
+        negsim.solve(library.kuhn_poker(), time_limit=0)  # checked even when it would not apply
+    with pytest.raises(negsim.SolverError, match="time_limit"):
+        negsim.solve(library.kuhn_poker(), method="lp", time_limit=5)  # asked for by name: refused
+    timed = negsim.solve(library.battle_of_the_sexes(), time_limit=5)  # support enumeration takes it
+    assert timed.method == "support" and "time_limit_ignored" not in timed.info

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from negsim.errors import SolverError
 from negsim.games import MixedProfile, NormalFormGame, library
 from negsim.solvers.dynamics import fictitious_play, replicator_dynamics
+from negsim.solvers.normal_regret import nash_conv_normal
 from tests.gamegen import matrix_game_value, normal_form_games
 
 
@@ -174,3 +175,24 @@ def test_options_are_checked():
         fictitious_play(pd, initial="sideways")
     with pytest.raises(SolverError):
         fictitious_play(pd, track_every=-2)
+
+
+# ---------------------------------------------------------------------------- time limit
+@pytest.mark.parametrize("solver", [replicator_dynamics, fictitious_play])
+def test_time_limit_returns_the_lowest_nash_conv_checkpoint_per_game(solver):
+    rng = np.random.default_rng(4)
+    batch = NormalFormGame(rng.normal(size=(3, 2, 3, 3)), batched=True)
+    count = {"steps": 10**9} if solver is replicator_dynamics else {"iterations": 10**9}
+    for game in (batch, batch.batch_item(0)):
+        solution = solver(game, time_limit=0.1, track_every=1, **count)
+        assert solution.info["stopped_early"] is True and solution.info["time_limit"] == 0.1
+        assert solution.converged is False and 1 <= solution.iterations < 10**9
+        measured = np.array([np.atleast_1d(nc) for _, nc in solution.history])
+        np.testing.assert_allclose(np.atleast_1d(solution.nash_conv), measured.min(axis=0), atol=1e-12)
+        np.testing.assert_allclose(nash_conv_normal(game, solution.profile), solution.nash_conv, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", [replicator_dynamics, fictitious_play])
+def test_time_limit_must_be_positive(solver):
+    with pytest.raises(SolverError, match="time_limit"):
+        solver(library.matching_pennies(), time_limit=-1)

@@ -680,12 +680,12 @@ def extensive_games(draw, labels=GAMBIT_LABEL, max_nodes=40, free=FREE_TEXT):
 
 
 @st.composite
-def normal_games(draw, labels=GAMBIT_LABEL):
+def normal_games(draw, labels=GAMBIT_LABEL, unique=False):
     n = draw(st.integers(1, 3))
     shape = draw(st.lists(st.integers(1, 3), min_size=n, max_size=n))
     values = draw(st.lists(NUMBER, min_size=n * int(np.prod(shape)), max_size=n * int(np.prod(shape))))
     payoffs = np.array([float(v) for v in values]).reshape([n, *shape])
-    strategies = [[draw(labels) for _ in range(a)] for a in shape]
+    strategies = [draw(st.lists(labels, min_size=a, max_size=a, unique=unique)) for a in shape]
     return NormalFormGame(
         payoffs, players=[f"Player {i}" for i in range(n)], strategies=strategies, title=draw(FREE_TEXT)
     )
@@ -753,7 +753,7 @@ def test_random_normal_games_round_trip(game):
 
 
 @settings(max_examples=25)
-@given(normal_games())
+@given(normal_games(unique=True))  # pygambit 16.7 refuses two strategies of one player with the same label
 def test_random_normal_games_through_pygambit(gbt, game):
     pg = gbt.read_nfg(_as_file(write_nfg(game)))
     assert_same_table(pg, game)

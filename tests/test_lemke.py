@@ -337,3 +337,15 @@ def test_errors():
         lemke(kuhn, max_pivots=2)
     with pytest.raises(SolverError, match="lemke solves"):
         lemke("kuhn")  # type: ignore[arg-type]
+
+
+def test_time_limit_is_a_solver_error_not_a_partial_answer():
+    game = NormalFormGame(np.random.default_rng(0).normal(size=(2, 60, 60)))
+    with pytest.raises(SolverError, match="time limit"):
+        lemke_module.lemke(game, time_limit=1e-6)
+    with pytest.raises(SolverError, match="time limit"):
+        lemke_module.lemke(to_extensive(game), time_limit=1e-6)
+    with pytest.raises(SolverError, match="time_limit"):
+        lemke_module.lemke(game, time_limit=-1)
+    solved = lemke_module.lemke(library.battle_of_the_sexes(), time_limit=60)  # in time: as without it
+    assert solved.converged and solved.nash_conv <= 1e-9

@@ -300,3 +300,70 @@ def test_errors():
         lemke_howson(library.matching_pennies(), labels="some")
     with pytest.raises(SolverError, match="systems"):
         support_enumeration(NormalFormGame(np.zeros((2, 30, 30))))
+    with pytest.raises(SolverError, match="vertices"):
+        vertex_enumeration(NormalFormGame(np.zeros((2, 17, 17))))
+    for method in ALL_METHODS:
+        with pytest.raises(SolverError, match="time_limit"):
+            method(library.matching_pennies(), time_limit=0)
+
+
+# ---------------------------------------------------------------------------- vertex enumeration, time limits
+@pytest.mark.parametrize("seed", range(3))
+def test_vertex_enumeration_equals_support_enumeration_on_degenerate_integer_games(seed):
+    # small integer payoffs: many ties, so vertices with extra labels are common
+    game = NormalFormGame(np.random.default_rng(seed).integers(-2, 3, size=(2, 7, 6)).astype(float))
+    vertices, supports = vertex_enumeration(game), support_enumeration(game)
+    assert vertices.info["fallback"] is None
+    assert _same_set(_pairs(vertices), _pairs(supports))
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_time_limit_returns_the_equilibria_found_so_far(method):
+    game = NormalFormGame(np.random.default_rng(5).normal(size=(2, 9, 9)))
+    full = method(game)
+    assert "stopped_early" not in full.info and full.converged is None
+    try:
+        cut = method(game, time_limit=1e-6)
+    except SolverError as error:  # nothing found in time is said, not returned empty
+        assert "time limit" in str(error)
+        return
+    assert cut.info["stopped_early"] is True and cut.info["time_limit"] == 1e-6 and cut.converged is False
+    _assert_all_are_equilibria(cut, game)
+    found = _pairs(cut)
+    assert _same_set(found, [p for p in _pairs(full) if _same_set([p], found)])  # a subset of the full answer
+
+
+def test_vertex_enumeration_stops_on_ctrl_c(tmp_path):
+    # A random 16x16 game sits at the size limit: Qhull takes seconds per polytope, inside one C call,
+    # which negsim runs in a worker thread. Ctrl-C while it runs must end the command at once: exit
+    # code 130 and one line, no traceback.
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_budget import REPO, _write_nfg
+
+    path = _write_nfg(tmp_path / "big.nfg", np.random.default_rng(1).random((2, 16, 16)))
+
+    def limit() -> None:  # pragma: no cover - runs in the child
+        resource.setrlimit(resource.RLIMIT_AS, (2_000_000 * 1024, 2_000_000 * 1024))  # ulimit -v 2000000
+
+    env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1")
+    child = subprocess.Popen([sys.executable, "-m", "negsim", "solve", str(path), "--method", "vertex"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=limit)
+    try:
+        # the solve is in Qhull once the child has a second thread (one BLAS thread: the first is main)
+        while child.poll() is None and len(os.listdir(f"/proc/{child.pid}/task")) < 2:
+            time.sleep(0.01)
+        assert child.poll() is None, "the solve ended before it could be interrupted"
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130, err
+    assert err == "negsim solve: interrupted\n"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 import re
 import subprocess
 import sys
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,19 @@ import negsim
 from negsim import ScenarioError
 from negsim.cli import main
 from negsim.negotiation import CompiledNegotiation
+from negsim.negotiation.model import (
+    Agent,
+    Chance,
+    Expectation,
+    Issue,
+    Move,
+    Negotiation,
+    Parameter,
+    Precondition,
+    Stage,
+)
 from negsim.scenarios import Scenario, bundled_scenarios, load_scenario, parse_scenario, scenario_path
+from negsim.scenarios.schema import SECTIONS, template, toml_value
 
 MINIMAL = """\
 [scenario]
@@ -473,6 +489,27 @@ BAD = [
         "at least 1",
     ),
     (
+        "prior-beyond-the-range",
+        _replace("value = 0.5\n", 'value = 0.5\nrange = [0.0, 1.0]\nprior = { dist = "normal", mean = 0.5, sd = 1 }\n'),
+        "parameters.q.prior",
+        ("prior =", 1),
+        "the prior draws from [-inf, inf], beyond the parameter's range [0, 1]; truncate it with low and high",
+    ),
+    (
+        "max-nodes-above-the-ceiling",
+        _replace("max_nodes = 1000", "max_nodes = 1000000000000"),
+        "scenario.max_nodes",
+        ("max_nodes = 1000000000000", 1),
+        "at most 100,000,000",
+    ),
+    (
+        "look-alike-parameter-name",
+        _replace("[parameters.q]", '[parameters."\uff51"]'),
+        "parameters.\uff51",
+        ('[parameters."\uff51"]', 1),
+        "look-alike characters (an expression would read it as 'q')",
+    ),
+    (
         "reserved-name",
         lambda t: t.replace('name = "offer"', 'name = "min"').replace("offer ==", "min =="),
         "stages[0].name",
@@ -515,6 +552,18 @@ def test_minimal_fixture_is_valid(write):
     assert isinstance(compiled, CompiledNegotiation)
     # mood (2) x offer: propose -> answer (2) or wait
     assert compiled.game.num_terminals == 6
+
+
+def test_a_byte_order_mark_is_accepted_and_lines_still_count_from_the_first(write, tmp_path):
+    # editors on Windows save "UTF-8 with BOM"; the Gambit readers accept it too
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode("utf-8"))
+    assert load_scenario(path).name == "mini"
+    broken = MINIMAL.replace("max_nodes = 1000", "max_nodes = 0")
+    path.write_bytes(b"\xef\xbb\xbf" + broken.encode("utf-8"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.line == _line(broken, "max_nodes = 0")
 
 
 def test_bundled_scenario_is_listed_with_its_title():
@@ -862,3 +911,138 @@ def test_fuzz_pure_random_bytes(data, fuzz_dir):
     path = fuzz_dir / "random.toml"
     path.write_bytes(data)
     _load_or_refuse(path)
+
+
+# ---------------------------------------------------------------------------- keys = the model's fields
+# Each section of a file fills one model class; its keys are that class's dataclass fields.
+# The documented differences: [scenario] holds the Negotiation fields that are not sections
+# of their own, [[expect]] fills Negotiation.expectations, and a parameter's name is the key of
+# its table ([parameters.NAME]) rather than a key inside it.
+_SECTION_MODELS = {
+    "scenario": (Negotiation, {"agents", "issues", "stages", "chance", "parameters", "expectations", "solver"}),
+    "parameters": (Parameter, {"name"}),
+    "issues": (Issue, set()),
+    "agents": (Agent, set()),
+    "agents.preconditions": (Precondition, set()),
+    "stages": (Stage, set()),
+    "stages.moves": (Move, set()),
+    "chance": (Chance, set()),
+    "expect": (Expectation, set()),
+}
+_SECTION_KEYS = [
+    (section, name)
+    for section, (model, without) in _SECTION_MODELS.items()
+    for name in sorted({f.name for f in dataclasses.fields(model)} - without)
+]
+
+
+def _template_data() -> dict:
+    return tomllib.loads(template("truce"))
+
+
+def _first(data: dict, section: str) -> dict:
+    """The first table of a section in parsed data (``stages.moves`` -> the first stage's first move)."""
+    if section == "parameters":
+        return data["parameters"]["war_cost"]
+    head, _, tail = section.partition(".")
+    table = data[head][0] if isinstance(data[head], list) else data[head]
+    return table[tail][0] if tail else table
+
+
+def _first_model(negotiation: Negotiation, section: str):
+    if section == "scenario":
+        return negotiation
+    if section == "parameters":
+        return next(p for p in negotiation.parameters if p.name == "war_cost")
+    head, _, tail = section.partition(".")
+    element = getattr(negotiation, "expectations" if head == "expect" else head)[0]
+    return getattr(element, tail)[0] if tail else element
+
+
+def _plain(value):
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def test_the_section_models_are_the_negotiations_parts():
+    negotiation_fields = {f.name for f in dataclasses.fields(Negotiation)}
+    assert _SECTION_MODELS["scenario"][1] <= negotiation_fields
+    assert {"scenario", *_SECTION_MODELS} >= {"scenario", "parameters", "agents", "stages", "chance", "expect"}
+
+
+@pytest.mark.parametrize(("section", "key"), _SECTION_KEYS, ids=[f"{s}.{k}" for s, k in _SECTION_KEYS])
+def test_every_field_of_a_sections_model_is_a_key_that_reaches_the_model(section, key):
+    # the declared example of the key (the format reference's) must come out in the model's field
+    declared = next(s for s in SECTIONS if s.path == section)
+    example = declared.key(key).example
+    data = _template_data()
+    if example is None:  # a list of tables (preconditions, moves): the template already has one
+        example = _first(data, section)[key]
+    elif section == "stages.moves" and key == "name":
+        example = "propose_now"  # move names are unique in their stage
+    _first(data, section)[key] = copy.deepcopy(example)
+    scenario = parse_scenario(_document(data))
+    value = getattr(_first_model(scenario.negotiation, section), key)
+    if isinstance(example, list) and example and isinstance(example[0], dict):
+        assert len(value) == len(example)  # tables became model objects
+    else:
+        assert _plain(value) == _plain(example)
+
+
+def _document(data: dict) -> str:
+    """A TOML document from parsed data (one inline value per top-level key)."""
+    return "\n".join(f"{key} = {toml_value(value)}" for key, value in data.items()) + "\n"
+
+
+_HEADERS = {
+    "scenario": "[scenario]",
+    "solver": "[solver]",
+    "parameters": "[parameters.war_cost]",
+    "issues": "[[issues]]",
+    "agents": "[[agents]]",
+    "agents.preconditions": "[[agents.preconditions]]",
+    "stages": "[[stages]]",
+    "stages.moves": "[[stages.moves]]",
+    "chance": "[[chance]]",
+    "expect": "[[expect]]",
+}
+
+
+def _path_of(data, key: str, path: str = "") -> str | None:
+    """The key path (``agents[0].preconditions[0].colour``) of the first ``key`` in parsed data."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            here = f"{path}.{k}" if path else k
+            if k == key:
+                return here
+            found = _path_of(v, key, here)
+            if found:
+                return found
+    if isinstance(data, list):
+        for i, v in enumerate(data):
+            found = _path_of(v, key, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+@pytest.mark.parametrize("section", [*_HEADERS, ""])
+def test_a_key_outside_the_model_is_refused_with_file_key_and_line(section, tmp_path):
+    lines = template("truce").splitlines()
+    if section:
+        at = next(i for i, line in enumerate(lines) if line.split("#")[0].strip() == _HEADERS[section]) + 1
+    else:
+        at = next(i for i, line in enumerate(lines) if line.startswith("[")) - 1  # before the first table
+    lines.insert(at, 'colour = "blue"')
+    path = tmp_path / "colour.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    where = _path_of(tomllib.loads(path.read_text(encoding="utf-8")), "colour")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    error = info.value
+    assert error.message.startswith("unknown key 'colour'")
+    assert (error.source, error.key, error.line) == (str(path), where, at + 1)
+    assert str(path) in str(error) and str(at + 1) in str(error)

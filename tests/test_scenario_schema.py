@@ -20,20 +20,8 @@ DATA = Path(__file__).parent / "data"
 
 
 
-def _loader_keys() -> dict[str, set[str]]:
-    return {
-        "": loader._SECTIONS,
-        "scenario": loader._SCENARIO_KEYS,
-        "solver": loader._SOLVER_KEYS,
-        "parameters": loader._PARAMETER_KEYS,
-        "issues": loader._ISSUE_KEYS,
-        "agents": loader._AGENT_KEYS,
-        "agents.preconditions": loader._PRECONDITION_KEYS,
-        "stages": loader._STAGE_KEYS,
-        "stages.moves": loader._MOVE_KEYS,
-        "chance": loader._CHANCE_KEYS,
-        "expect": loader._EXPECT_KEYS,
-    }
+def _loader_keys() -> dict[str, frozenset[str]]:
+    return loader._ALLOWED_KEYS
 
 
 def _validator():

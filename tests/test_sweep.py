@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import negsim
+from negsim import ScenarioError
 from negsim.analysis import derivatives, draw_parameters, monte_carlo, solve_game, sweep, threshold
 from negsim.analysis.batch import solve_batch
 from negsim.scenarios import load_scenario
@@ -212,3 +213,26 @@ def test_empty_settings_are_refused(compiled):
 
     with pytest.raises(negsim.ScenarioError, match="empty"):
         solve_settings(compiled, {"secondary_tariff": np.array([])})
+
+
+def test_condition_summary_is_the_mean_over_the_draws_where_the_given_happens():
+    result = monte_carlo(load_scenario("istanbul-2025"), draws=30, seed=4)
+    condition, given = "ceasefire == 'unconditional'", "russia_aims == 'limited'"
+    per_draw = np.asarray(result.probability(condition, given), float)
+    defined = per_draw[~np.isnan(per_draw)]
+    summary = result.condition_summary(condition, given)
+    assert summary["draws_defined"] == defined.size
+    assert summary["probability"] == pytest.approx(defined.mean())
+    assert summary["standard_error"] == pytest.approx(np.std(defined, ddof=1) / np.sqrt(defined.size))
+    never = result.condition_summary("true", "false")
+    assert np.isnan(never["probability"]) and never["draws_defined"] == 0 and never["standard_error"] == 0.0
+
+
+def test_priors_that_can_draw_outside_a_declared_range_are_refused_before_solving():
+    # a draw outside [0, 1] would make a probability negative and fail the whole batch
+    scenario = load_scenario("istanbul-2025")
+    with pytest.raises(ScenarioError, match=r"priors\.q_maximal: the prior draws from \[-inf, inf\].*\[0, 1\]"):
+        monte_carlo(scenario, {"q_maximal": {"dist": "normal", "mean": 0.5, "sd": 3.0}}, draws=5, seed=1)
+    truncated = {"q_maximal": {"dist": "normal", "mean": 0.5, "sd": 3.0, "low": 0.0, "high": 1.0}}
+    draws = draw_parameters(scenario.negotiation, truncated, draws=200, seed=1)["q_maximal"]
+    assert draws.min() >= 0.0 and draws.max() <= 1.0

@@ -34,13 +34,15 @@ PACKAGES = (
 """The API pages in order. ``negsim.cli`` is the command line, documented by ``negsim --help``."""
 
 INTERFACE_ONLY = {"negsim.cli"}
+"""Packages that are an interface, not an API: left out of the reference with all their modules."""
 
 
 def public_modules() -> list[str]:
     """Every importable public module of negsim (no part of its name starts with ``_``)."""
     names = ["negsim"]
     for info in pkgutil.walk_packages(negsim.__path__, "negsim."):
-        if not any(part.startswith("_") for part in info.name.split(".")) and info.name not in INTERFACE_ONLY:
+        interface = any(info.name == p or info.name.startswith(p + ".") for p in INTERFACE_ONLY)
+        if not any(part.startswith("_") for part in info.name.split(".")) and not interface:
             names.append(info.name)
     return names
 

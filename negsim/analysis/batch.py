@@ -86,6 +86,85 @@ def _pure_key(probabilities: list[np.ndarray]) -> bytes:
     return b"|".join(np.asarray(np.round(p), np.int8).tobytes() for p in probabilities)
 
 
+class _Settled:
+    """What is known about each setting of a batch while it is being solved (and a bar over it)."""
+
+    def __init__(self, game: ExtensiveFormGame, progress: bool) -> None:
+        B = game.batch_size
+        self.game = game
+        self.probs = [np.zeros((B, s)) for s in game.num_sequences]
+        self.done = np.zeros(B, bool)
+        self.certified = np.zeros(B, bool)
+        self.reused = np.zeros(B, bool)
+        self.bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=B, desc="settings", unit="setting", leave=False)
+
+    def take(self, indices: np.ndarray) -> ExtensiveFormGame:
+        """The sub-batch of these settings."""
+        game = self.game
+        chance = game.chance_prob[indices] if game.chance_prob.ndim == 2 else game.chance_prob
+        return game.with_batch(payoffs=game.payoffs[indices], chance_prob=chance)
+
+    def settle(self, indices: np.ndarray, solution_probs: list[np.ndarray], flags: Any = False) -> None:
+        """Record the profile found for these settings."""
+        for p, probs in enumerate(solution_probs):
+            self.probs[p][indices] = probs
+        self.done[indices] = True
+        self.certified[indices] = flags
+        if self.bar is not None:
+            self.bar.update(int(indices.size))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _seed_and_reuse(state: _Settled, opts: Mapping[str, Any], candidates: dict[bytes, list[np.ndarray]], *,
+                    seeds: int, rounds: int, tremble: float) -> int:
+    """Solve a few settings per round, and certify each new pure equilibrium on all the settings left.
+
+    The rest, after ``rounds``, is solved directly. Returns the number of settings solved directly.
+    """
+    seeded = 0
+    rng = np.random.default_rng(0)
+    for _ in range(rounds):
+        todo = np.flatnonzero(~state.done)
+        if todo.size == 0:
+            break
+        pick = todo if todo.size <= seeds else np.sort(rng.choice(todo, size=seeds, replace=False))
+        solution = solve_game(state.take(pick), opts)
+        seeded += pick.size
+        sol_probs = [np.atleast_2d(a) for a in solution.profile.probabilities]
+        flags = _flags(solution, pick.size)
+        state.settle(pick, sol_probs, flags)
+        new = []
+        for j in range(pick.size):
+            cand = [a[j] for a in sol_probs]
+            if flags[j]:
+                key = _pure_key(cand)
+                if key not in candidates:
+                    candidates[key] = cand
+                    new.append(cand)
+        for cand in new:
+            todo = np.flatnonzero(~state.done)
+            if todo.size == 0:
+                break
+            ok = certify(state.take(todo), cand, tremble=tremble)
+            hit = todo[ok]
+            if hit.size:
+                state.settle(hit, [np.broadcast_to(c, (hit.size, c.size)) for c in cand], True)
+                state.reused[hit] = True
+    todo = np.flatnonzero(~state.done)
+    if todo.size:
+        solution = solve_game(state.take(todo), opts)
+        seeded += todo.size
+        state.settle(todo, [np.atleast_2d(a) for a in solution.profile.probabilities], _flags(solution, todo.size))
+    return int(seeded)
+
+
 def solve_batch(
     game: ExtensiveFormGame,
     options: Mapping[str, Any] | None = None,
@@ -129,74 +208,19 @@ def solve_batch(
     tremble = float(opts.get("tremble", 0.0)) if method in ("cfr", "cfr+", "lcfr", "dcfr") else 0.0
     if strategy not in ("reuse", "cfr"):
         raise SolverError(f"strategy must be 'reuse' or 'cfr', not {strategy!r}")
-    n = game.num_players
-    sizes = game.num_sequences
-    probs = [np.zeros((B, s)) for s in sizes]
-    done = np.zeros(B, bool)
-    certified = np.zeros(B, bool)
-    reused = np.zeros(B, bool)
+    state = _Settled(game, progress)
     candidates: dict[bytes, list[np.ndarray]] = {}
-    seeded = 0
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=B, desc="settings", unit="setting", leave=False)
-
-    def take(indices: np.ndarray) -> ExtensiveFormGame:
-        payoffs = game.payoffs[indices]
-        chance = game.chance_prob[indices] if game.chance_prob.ndim == 2 else game.chance_prob
-        return game.with_batch(payoffs=payoffs, chance_prob=chance)
-
-    def settle(indices: np.ndarray, solution_probs: list[np.ndarray], flags: Any = False) -> None:
-        for p in range(n):
-            probs[p][indices] = solution_probs[p]
-        done[indices] = True
-        certified[indices] = flags
-        if bar is not None:
-            bar.update(int(indices.size))
-
-    if method == "backward" or strategy == "cfr" or B <= seeds:
-        solution = solve_game(game, opts)
-        settle(np.arange(B), [np.broadcast_to(a, (B, a.shape[-1])) for a in solution.profile.probabilities],
-               _flags(solution, B))
-        seeded = B
-    else:
-        rng = np.random.default_rng(0)
-        for _ in range(rounds):
-            todo = np.flatnonzero(~done)
-            if todo.size == 0:
-                break
-            pick = todo if todo.size <= seeds else np.sort(rng.choice(todo, size=seeds, replace=False))
-            solution = solve_game(take(pick), opts)
-            seeded += pick.size
-            sol_probs = [np.atleast_2d(a) for a in solution.profile.probabilities]
-            flags = _flags(solution, pick.size)
-            settle(pick, sol_probs, flags)
-            new = []
-            for j in range(pick.size):
-                cand = [a[j] for a in sol_probs]
-                if flags[j]:
-                    key = _pure_key(cand)
-                    if key not in candidates:
-                        candidates[key] = cand
-                        new.append(cand)
-            for cand in new:
-                todo = np.flatnonzero(~done)
-                if todo.size == 0:
-                    break
-                ok = certify(take(todo), cand, tremble=tremble)
-                hit = todo[ok]
-                if hit.size:
-                    settle(hit, [np.broadcast_to(c, (hit.size, c.size)) for c in cand], True)
-                    reused[hit] = True
-        todo = np.flatnonzero(~done)
-        if todo.size:
-            solution = solve_game(take(todo), opts)
-            seeded += todo.size
-            settle(todo, [np.atleast_2d(a) for a in solution.profile.probabilities], _flags(solution, todo.size))
-    if bar is not None:
-        bar.close()
+    try:
+        if method == "backward" or strategy == "cfr" or B <= seeds:
+            solution = solve_game(game, opts)
+            state.settle(np.arange(B), [np.broadcast_to(a, (B, a.shape[-1])) for a in solution.profile.probabilities],
+                         _flags(solution, B))
+            seeded = B
+        else:
+            seeded = _seed_and_reuse(state, opts, candidates, seeds=seeds, rounds=rounds, tremble=tremble)
+    finally:
+        state.close()
+    probs, certified, reused = state.probs, state.certified, state.reused
     profile = BehaviorProfile(game, probs)
     from negsim.solvers.best_response import expected_values
 

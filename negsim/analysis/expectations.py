@@ -67,6 +67,7 @@ def check(
     *,
     counterfactuals: bool = False,
     options: Mapping[str, Any] | None = None,
+    progress: bool = False,
 ) -> list[FactResult]:
     """Test a negotiation's stylized facts.
 
@@ -80,6 +81,8 @@ def check(
         Also solve under each fact's counterfactual parameters and check that it fails.
     options : mapping, optional
         Solver options (defaults: the scenario's ``[solver]`` table).
+    progress : bool
+        Show the solver's progress bar (iterative methods).
 
     Returns
     -------
@@ -96,7 +99,7 @@ def check(
     opts = dict(neg.solver)
     opts.update(options or {})
     if solution is None:
-        solution = solve_game(compiled.game, opts)
+        solution = solve_game(compiled.game, opts, progress=progress)
     probabilities = fact_probabilities(compiled, solution)
     results = []
     for k, (exp, prob) in enumerate(zip(neg.expectations, probabilities, strict=True)):
@@ -106,7 +109,7 @@ def check(
                 other = neg.with_values(exp.counterfactual).compile()
             except ScenarioError as err:
                 raise ScenarioError(err.message, key=f"expect[{k}].counterfactual") from None
-            other_solution = solve_game(other.game, opts)
+            other_solution = solve_game(other.game, opts, progress=progress)
             cf_prob = fact_probabilities(other, other_solution)[k]
             cf_fails = not exp.holds(float(cf_prob))
         results.append(

@@ -141,6 +141,7 @@ class Narrative:
                 for mv in st.moves
                 if mv.blocked > 0
             ],
+            "stopped_early": bool(self.info.get("stopped_early", False)),
         }
 
 
@@ -471,4 +472,6 @@ def narrative_text(story: Narrative, *, width: int = 88) -> str:
         f"Solved with {story.method} in {story.seconds:.2f} s ({story.iterations:,} iterations): NashConv "
         f"{shown:.2g}, {quality} (NashConv is what all agents together could gain by deviating)."
     )
+    if story.info.get("stopped_early"):
+        out.append(f"Stopped early at the {story.info['time_limit']:g} s limit: the best profile measured so far.")
     return "\n".join(out)

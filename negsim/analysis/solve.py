@@ -32,7 +32,7 @@ from negsim.errors import SolverError
 from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.profile import BehaviorProfile
 from negsim.solvers.best_response import expected_values, nash_conv
-from negsim.solvers.dispatch import solve
+from negsim.solvers.dispatch import solve, time_limited_methods
 from negsim.solvers.solution import Solution
 
 __all__ = ["solve_game", "purify", "DEFAULTS"]
@@ -82,9 +82,11 @@ def solve_game(
         A compiled negotiation (single or batch).
     options : mapping, optional
         ``method`` (``"auto"`` or any :func:`negsim.solve` method), ``iterations``,
-        ``tremble`` (CFR only) and ``tolerance``.
+        ``tremble`` (CFR only), ``tolerance``, and ``time_limit`` (seconds; passed to a method
+        that takes it, see :func:`negsim.solvers.dispatch.time_limited_methods`, and
+        ignored by one that runs to its end, such as backward induction).
     progress : bool
-        Show a progress bar for iterative methods.
+        Show a progress bar for iterative methods and the QRE.
 
     Returns
     -------
@@ -102,15 +104,21 @@ def solve_game(
         tremble = float(opts["tremble"])
         max_actions = int(game.infosets.num_actions.max(initial=1))
         tremble = min(tremble, 0.5 / max_actions)
+        limit = {"time_limit": float(opts["time_limit"])} if opts.get("time_limit") is not None else {}
         solution = solve(
-            game, method=method, iterations=int(opts["iterations"]), tremble=tremble, track_every=0, progress=progress
+            game, method=method, iterations=int(opts["iterations"]), tremble=tremble, track_every=0, progress=progress,
+            **limit,
         )
         if tremble > 0:
             solution = _purified(game, solution, threshold=3.0 * tremble)
             solution = _polished(game, solution, tremble)
     else:
+        # the QRE traces lambda over many steps: it shows a bar too
+        extra = {"progress": progress} if method == "qre" and progress else {}
+        if opts.get("time_limit") is not None and method in time_limited_methods():
+            extra["time_limit"] = float(opts["time_limit"])
         try:
-            solution = solve(game, method=method)
+            solution = solve(game, method=method, **extra)
         except TypeError as exc:  # pragma: no cover - defensive: unexpected options
             raise SolverError(f"method {method!r} does not take these options: {exc}") from None
     info = dict(solution.info)

@@ -7,7 +7,10 @@ maximized (Signorino 1999, 2003; Lewis & Schultz 2003; Kenkel & Signorino 2014).
 
 * :func:`egame12`, :func:`egame122`, :func:`egame123`: the canonical models, with the
   conventions of the R package ``games``;
-* :func:`strategic_model`: the same on any tree of perfect information;
+* :func:`ultimatum`: the statistical ultimatum game (Ramsay & Signorino 2009);
+* :func:`strategic_model`: the same on any tree with perfect recall (with information
+  sets of several nodes the choices are each observation's agent QRE,
+  :class:`AgentQRELikelihood`);
 * :func:`calibrate`: the posterior of a scenario's parameters given an observed path.
 
 Estimation needs the optional extra ``estimate`` (pandas, statsmodels, formulaic):
@@ -26,6 +29,7 @@ from importlib import import_module
 
 from negsim.estimate.calibrate import Calibration, calibrate
 from negsim.estimate.likelihood import TreeLikelihood, UtilityCell
+from negsim.estimate.qre_likelihood import AgentQRELikelihood, tree_likelihood
 
 # names that need pandas, statsmodels and formulaic load on first use, so that `calibrate`
 # and the likelihood work without the extra (and the error names the extra)
@@ -38,6 +42,9 @@ _LAZY = {
     "observed_terminals": "negsim.estimate.model",
     "strategic_model": "negsim.estimate.model",
     "StrategicResults": "negsim.estimate.results",
+    "UltimatumModel": "negsim.estimate.ultimatum_model",
+    "ultimatum": "negsim.estimate.ultimatum_model",
+    "ultimatum_offers": "negsim.estimate.ultimatum_model",
 }
 
 
@@ -52,10 +59,12 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "AgentQRELikelihood",
     "Calibration",
     "StrategicModel",
     "StrategicResults",
     "TreeLikelihood",
+    "UltimatumModel",
     "UtilityCell",
     "calibrate",
     "egame12",
@@ -64,4 +73,7 @@ __all__ = [
     "load_war1800",
     "observed_terminals",
     "strategic_model",
+    "tree_likelihood",
+    "ultimatum",
+    "ultimatum_offers",
 ]

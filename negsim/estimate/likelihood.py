@@ -139,8 +139,8 @@ class TreeLikelihood:
             raise GameError(f"unknown error structure {error!r}; choose one of {list(ERRORS)}")
         if not game.is_perfect_information:
             raise GameError(
-                "strategic estimation needs a game of perfect information: an information set with "
-                "several nodes has no backward solution (use a tree that splits it)"
+                "a backward pass needs a game of perfect information: an information set with several "
+                "nodes has no backward solution (AgentQRELikelihood solves the agent QRE instead)"
             )
         self.game = game
         self.link = link

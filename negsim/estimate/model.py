@@ -1,4 +1,4 @@
-"""A strategic model as a statsmodels likelihood model: any perfect-information tree.
+"""A strategic model as a statsmodels likelihood model: any tree with perfect recall.
 
 :class:`StrategicModel` joins a :class:`~negsim.estimate.likelihood.TreeLikelihood` (the
 tree, the link and the error structure) with a design (one block of covariates per
@@ -23,6 +23,7 @@ import numpy as np
 from negsim.errors import NegsimError, NegsimWarning
 from negsim.estimate.formulas import Design, design_matrices, require_extra
 from negsim.estimate.likelihood import TreeLikelihood, UtilityCell
+from negsim.estimate.qre_likelihood import AgentQRELikelihood, tree_likelihood
 from negsim.games.extensive import ExtensiveFormGame
 
 require_extra()
@@ -93,7 +94,7 @@ class StrategicModel(GenericLikelihoodModel):
 
     Parameters
     ----------
-    likelihood : TreeLikelihood
+    likelihood : TreeLikelihood or AgentQRELikelihood
         The tree with its estimated utility cells, link and error structure.
     design : Design
         The covariates of every estimated utility (one block per cell, same order).
@@ -107,7 +108,9 @@ class StrategicModel(GenericLikelihoodModel):
     See :func:`negsim.estimate.egame12`.
     """
 
-    def __init__(self, likelihood: TreeLikelihood, design: Design, observed: np.ndarray, outcome_labels=None) -> None:
+    def __init__(
+        self, likelihood: TreeLikelihood | AgentQRELikelihood, design: Design, observed: np.ndarray, outcome_labels=None
+    ) -> None:
         self.likelihood = likelihood
         self.design = design
         self.observed = np.asarray(observed, dtype=bool)
@@ -233,7 +236,12 @@ class StrategicModel(GenericLikelihoodModel):
         h = 1e-5 * np.maximum(1.0, np.abs(u))  # (M, C)
         eye = np.eye(c)[:, None, :]
         steps = np.concatenate([u[None] + h[None] * eye, u[None] - h[None] * eye])
-        _, adj = self.likelihood.loglike_and_adjoint(steps.reshape(-1, c), self._observed_batch(2 * c * r))
+        extra = {}
+        if isinstance(self.likelihood, AgentQRELikelihood):
+            # every step starts from the equilibrium at the centre: a Newton step or two each
+            centre = self.likelihood.solve(u)["y"]
+            extra["start"] = np.broadcast_to(centre, (2 * c,) + centre.shape).reshape(-1, centre.shape[1])
+        _, adj = self.likelihood.loglike_and_adjoint(steps.reshape(-1, c), self._observed_batch(2 * c * r), **extra)
         adj = adj.reshape(2, c, r * n, c)
         hu = (adj[0] - adj[1]) / (2.0 * h.T[:, :, None])  # (C, M, C): d adj_l / d u_j
         hu = 0.5 * (hu + np.swapaxes(hu, 0, 2))
@@ -296,7 +304,12 @@ def strategic_model(
     link: str = "probit",
     error: str = "agent",
 ) -> StrategicModel:
-    """A strategic model on any tree of perfect information, from formulas.
+    """A strategic model on any tree with perfect recall, from formulas.
+
+    On a tree of perfect information the choice probabilities come from a backward pass
+    (:class:`~negsim.estimate.likelihood.TreeLikelihood`); with information sets of several
+    nodes they are each observation's agent QRE
+    (:class:`~negsim.estimate.qre_likelihood.AgentQRELikelihood`, ``error="agent"`` only).
 
     Parameters
     ----------
@@ -361,7 +374,7 @@ def _build(game, cells, names, formulas, data, outcome, *, link, error, outcome_
         outcome_columns = ["_outcome_"]
     design = design_matrices(formulas, names, frame, outcome_columns)
     kept = [cells[names.index(u)] for u in design.utilities]
-    likelihood = TreeLikelihood(game, kept, link=link, error=error)
+    likelihood = tree_likelihood(game, kept, link=link, error=error)
     observed = observed_terminals(game, values[design.rows])
     labels = outcome_labels or [game.node_labels[int(z)] for z in game.terminals]
     if design.exog.shape[0] <= design.exog.shape[1]:

@@ -14,7 +14,7 @@ from negsim.estimate.likelihood import UtilityCell
 from negsim.games.builder import GameBuilder
 from negsim.games.extensive import ExtensiveFormGame
 
-__all__ = ["egame12_tree", "egame122_tree", "egame123_tree", "UTILITY_NAMES", "OUTCOME_LABELS"]
+__all__ = ["egame12_tree", "egame122_tree", "egame123_tree", "signalling_tree", "UTILITY_NAMES", "OUTCOME_LABELS"]
 
 UTILITY_NAMES = {
     "egame12": ("u11", "u13", "u14", "u24"),
@@ -113,3 +113,45 @@ def egame123_tree() -> tuple[ExtensiveFormGame, list[UtilityCell]]:
     right3.terminal([0, 0, 0], label="6")
     game = b.build()
     return game, _cells(game, UTILITY_NAMES["egame123"], {"1": 0, "3": 1, "5": 2, "6": 3})
+
+
+def signalling_tree(prior_strong: float = 0.4) -> tuple[ExtensiveFormGame, list[UtilityCell]]:
+    """A crisis-signalling game: chance draws the challenger's type, the target sees only its move.
+
+    Chance makes the challenger ``strong`` (probability ``prior_strong``) or ``weak``; the
+    challenger, knowing its type, keeps the status quo (``sq``) or escalates (``esc``); the
+    target sees the escalation but not the type (one information set of two nodes) and
+    yields or fights. Beliefs about the type after an escalation depend on how often each
+    type escalates, so the choice probabilities are an agent QRE, not a backward pass.
+
+    Returns
+    -------
+    game : ExtensiveFormGame
+        Terminals ``sq_strong``, ``sq_weak``, ``yield_strong``, ``fight_strong``,
+        ``yield_weak``, ``fight_weak`` (breadth-first order).
+    cells : list of UtilityCell
+        The challenger's utility at each ``yield`` and ``fight`` terminal and the target's
+        at each ``fight`` terminal (status quo and yielding are 0 for the target, the
+        status quo 0 for the challenger).
+
+    Examples
+    --------
+    >>> game, cells = signalling_tree()
+    >>> game.is_perfect_information, game.num_terminals, len(cells)
+    (False, 6, 6)
+    """
+    b = GameBuilder(["challenger", "target"], title="signalling")
+    strong, weak = b.root.chance({"strong": prior_strong, "weak": 1.0 - prior_strong})
+    for node, kind in ((strong, "strong"), (weak, "weak")):
+        sq, esc = node.decision("challenger", ["sq", "esc"], infoset=kind)
+        sq.terminal([0, 0], label=f"sq_{kind}")
+        give, fight = esc.decision("target", ["yield", "fight"], infoset="escalated")
+        give.terminal([0, 0], label=f"yield_{kind}")
+        fight.terminal([0, 0], label=f"fight_{kind}")
+    game = b.build()
+    labels = [game.node_labels[int(z)] for z in game.terminals]
+    cells = [
+        UtilityCell(labels.index(f"{what}_{kind}"), 0) for kind in ("strong", "weak") for what in ("yield", "fight")
+    ]
+    cells += [UtilityCell(labels.index(f"fight_{kind}"), 1) for kind in ("strong", "weak")]
+    return game, cells

@@ -415,7 +415,39 @@ def game_from_tree(
     infoset = np.asarray(infoset, np.int64)
     edge_prob = np.asarray(edge_prob, np.float64)
 
-    # breadth-first order: level by level, siblings in order of appearance
+    order, new_id = _breadth_first_order(parent)
+    new_parent = np.where(parent[order] >= 0, new_id[np.maximum(parent[order], 0)], -1)
+    new_kind = kind[order]
+    new_infosets, new_infoset = _infosets_by_player(
+        infosets, infoset[order], new_kind, len(players), renumber_infosets
+    )
+    if chance_infosets is not None and len(chance_infosets):
+        chance_infosets = _numbered_chance_infosets(chance_infosets, new_infoset, new_kind, renumber_infosets)
+    labels = None if node_labels is None else [node_labels[i] for i in order]
+    payoffs, out_table = _terminal_payoffs(node_payoffs, outcomes, order, new_parent, new_kind, len(players))
+    return ExtensiveFormGame(
+        players,
+        parent=new_parent,
+        kind=new_kind,
+        player=player[order],
+        infoset=new_infoset,
+        chance_prob=edge_prob[order],
+        payoffs=payoffs,
+        infosets=new_infosets,
+        chance_infosets=chance_infosets,
+        node_labels=labels,
+        outcomes=out_table,
+        title=title,
+        comment=comment,
+    )
+
+
+def _breadth_first_order(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, new_id)``: the nodes level by level, siblings in order of appearance, and each node's new index.
+
+    One step per depth level, none per node.
+    """
+    num_nodes = parent.size
     order_parts = [np.zeros(1, np.int64)]
     new_id = np.full(num_nodes, -1, np.int64)
     new_id[0] = 0
@@ -439,23 +471,28 @@ def game_from_tree(
     order = np.concatenate(order_parts)
     if order.size != num_nodes:
         raise GameError("the tree is not connected: some nodes cannot be reached from the root")
+    return order, new_id
 
-    new_parent = np.where(parent[order] >= 0, new_id[np.maximum(parent[order], 0)], -1)
-    new_kind = kind[order]
 
-    # decision information sets ordered by player (stable), renumbered per player if asked
-    n_players = len(players)
+def _infosets_by_player(
+    infosets: Infosets, infoset: np.ndarray, kind: np.ndarray, n_players: int, renumber: bool | None
+) -> tuple[Infosets, np.ndarray]:
+    """Decision information sets ordered by player (stable), renumbered per player if asked, and the nodes' new indices.
+
+    ``infoset`` and ``kind`` are already in breadth-first order.
+    """
+    num_nodes = infoset.size
     iset_player = infosets.player
     perm = np.argsort(iset_player, kind="stable")
     inv = np.empty_like(perm)
     inv[perm] = np.arange(perm.size)
-    new_infoset = infoset[order].copy()
-    is_dec = new_kind == DECISION
-    if np.any(is_dec) and (np.any(infoset[order][is_dec] < 0) or np.any(infoset[order][is_dec] >= perm.size)):
+    new_infoset = infoset.copy()
+    is_dec = kind == DECISION
+    if np.any(is_dec) and (np.any(infoset[is_dec] < 0) or np.any(infoset[is_dec] >= perm.size)):
         raise GameError("a decision node refers to an information set that does not exist")
     new_infoset[is_dec] = inv[new_infoset[is_dec]]
     numbers = infosets.number[perm]
-    if renumber_infosets or (renumber_infosets is None and (numbers.size == 0 or not np.any(numbers))):
+    if renumber or (renumber is None and (numbers.size == 0 or not np.any(numbers))):
         # number by first appearance in breadth-first order, per player
         first_seen = np.full(perm.size, num_nodes, np.int64)
         dec_nodes = np.flatnonzero(is_dec)
@@ -473,68 +510,67 @@ def game_from_tree(
         inv2[key] = np.arange(key.size)
         new_infoset[is_dec] = inv2[new_infoset[is_dec]]
         numbers = numbers[key]
-    new_infosets = Infosets(
+    table = Infosets(
         player=iset_player[perm],
         number=numbers,
         labels=[infosets.labels[i] for i in perm],
         actions=[infosets.actions[i] for i in perm],
     )
+    return table, new_infoset
 
-    # chance information sets: numbered by first appearance when asked (or when unnumbered)
-    if chance_infosets is not None and len(chance_infosets):
-        ch_numbers = chance_infosets.number
-        if renumber_infosets or (renumber_infosets is None and not np.any(ch_numbers)):
-            is_ch = new_kind == CHANCE
-            ch_nodes = np.flatnonzero(is_ch)
-            first = np.full(len(chance_infosets), num_nodes, np.int64)
-            np.minimum.at(first, new_infoset[ch_nodes], ch_nodes)
-            key = np.argsort(first, kind="stable")
-            inv3 = np.empty_like(key)
-            inv3[key] = np.arange(key.size)
-            new_infoset[is_ch] = inv3[new_infoset[is_ch]]
-            chance_infosets = Infosets(
-                player=np.full(key.size, -1),
-                number=np.arange(1, key.size + 1),
-                labels=[chance_infosets.labels[i] for i in key],
-                actions=[chance_infosets.actions[i] for i in key],
-            )
 
-    labels = None if node_labels is None else [node_labels[i] for i in order]
+def _numbered_chance_infosets(
+    chance_infosets: Infosets, new_infoset: np.ndarray, kind: np.ndarray, renumber: bool | None
+) -> Infosets:
+    """Chance information sets numbered by first appearance when asked (or when unnumbered).
+
+    Rewrites the chance nodes' entries of ``new_infoset`` (breadth-first order) in place to match.
+    """
+    if not (renumber or (renumber is None and not np.any(chance_infosets.number))):
+        return chance_infosets
+    is_ch = kind == CHANCE
+    ch_nodes = np.flatnonzero(is_ch)
+    first = np.full(len(chance_infosets), new_infoset.size, np.int64)
+    np.minimum.at(first, new_infoset[ch_nodes], ch_nodes)
+    key = np.argsort(first, kind="stable")
+    inv3 = np.empty_like(key)
+    inv3[key] = np.arange(key.size)
+    new_infoset[is_ch] = inv3[new_infoset[is_ch]]
+    return Infosets(
+        player=np.full(key.size, -1),
+        number=np.arange(1, key.size + 1),
+        labels=[chance_infosets.labels[i] for i in key],
+        actions=[chance_infosets.actions[i] for i in key],
+    )
+
+
+def _terminal_payoffs(
+    node_payoffs: Any,
+    outcomes: tuple[Sequence[str], Any, Any] | None,
+    order: np.ndarray,
+    new_parent: np.ndarray,
+    new_kind: np.ndarray,
+    n_players: int,
+) -> tuple[np.ndarray, tuple[tuple[str, ...], np.ndarray, np.ndarray] | None]:
+    """The terminals' payoffs in breadth-first order, and the outcome table in that order (``None`` without one).
+
+    With Gambit outcomes a terminal's payoffs are the sum of the outcomes on its path.
+    """
     node_payoffs = np.asarray(node_payoffs, np.float64)
     terminal_new = np.flatnonzero(new_kind == TERMINAL)
-    out_table = None
-    if outcomes is not None:
-        out_labels, out_values, node_outcome = outcomes
-        out_values = np.asarray(out_values, np.float64).reshape(-1, n_players)
-        node_outcome = np.asarray(node_outcome, np.int64)[order]
-        if np.any(node_outcome >= len(out_values)) or np.any(node_outcome < -1):
-            raise GameError("a node refers to an outcome that does not exist")
-        rows = np.zeros((num_nodes, n_players))
-        has = node_outcome >= 0
-        rows[has] = out_values[node_outcome[has]]  # an empty outcome table leaves every row at 0
-        acc = rows
-        # add payoffs along the path, level by level (parents come first in BFS order)
-        acc = _accumulate_down(acc, new_parent)
-        payoffs = acc[terminal_new]
-        out_table = (tuple(out_labels), out_values, node_outcome)
-    else:
-        payoffs = node_payoffs[order][terminal_new]
-
-    return ExtensiveFormGame(
-        players,
-        parent=new_parent,
-        kind=new_kind,
-        player=player[order],
-        infoset=new_infoset,
-        chance_prob=edge_prob[order],
-        payoffs=payoffs,
-        infosets=new_infosets,
-        chance_infosets=chance_infosets,
-        node_labels=labels,
-        outcomes=out_table,
-        title=title,
-        comment=comment,
-    )
+    if outcomes is None:
+        return node_payoffs[order][terminal_new], None
+    out_labels, out_values, node_outcome = outcomes
+    out_values = np.asarray(out_values, np.float64).reshape(-1, n_players)
+    node_outcome = np.asarray(node_outcome, np.int64)[order]
+    if np.any(node_outcome >= len(out_values)) or np.any(node_outcome < -1):
+        raise GameError("a node refers to an outcome that does not exist")
+    rows = np.zeros((order.size, n_players))
+    has = node_outcome >= 0
+    rows[has] = out_values[node_outcome[has]]  # an empty outcome table leaves every row at 0
+    # add payoffs along the path, level by level (parents come first in BFS order)
+    acc = _accumulate_down(rows, new_parent)
+    return acc[terminal_new], (tuple(out_labels), out_values, node_outcome)
 
 
 def _accumulate_down(values: np.ndarray, parent: np.ndarray) -> np.ndarray:

@@ -29,8 +29,16 @@ from typing import Any
 
 import numpy as np
 
-from negsim._arrays import ranges as _ranges
 from negsim.errors import GameError
+from negsim.games import _kinds
+from negsim.games._kinds import frozen as _frozen
+from negsim.games._structure import (
+    checked_chance_and_payoffs,
+    checked_outcomes,
+    derive_structure,
+    infoset_name,
+)
+from negsim.games._treeplex import node_last_sequences, recall_violation, treeplex
 
 __all__ = [
     "DECISION",
@@ -43,26 +51,18 @@ __all__ = [
     "ExtensiveFormGame",
 ]
 
-DECISION: int = 0
+DECISION: int = _kinds.DECISION
 """Node kind of a node where a player moves."""
-CHANCE: int = 1
+CHANCE: int = _kinds.CHANCE
 """Node kind of a node where chance moves."""
-TERMINAL: int = 2
+TERMINAL: int = _kinds.TERMINAL
 """Node kind of a leaf, which has payoffs."""
 
-MAX_NODES: int = 20_000_000
+MAX_NODES: int = _kinds.MAX_NODES
 """The largest tree (number of nodes) that builders, readers and compilers will create."""
 
-PROBABILITY_TOLERANCE: float = 1e-9
+PROBABILITY_TOLERANCE: float = _kinds.PROBABILITY_TOLERANCE
 """How far the chance probabilities at a node may sum from 1 before a game is refused."""
-
-_KIND_NAMES = {DECISION: "decision", CHANCE: "chance", TERMINAL: "terminal"}
-
-
-def _frozen(array: Any, dtype: Any) -> np.ndarray:
-    out = np.array(array, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,6 +180,23 @@ class SequenceForm:
         return labels
 
 
+_STRUCTURE = (
+    "parent",
+    "kind",
+    "player",
+    "infoset",
+    "action",
+    "first_child",
+    "num_children",
+    "depth",
+    "level_offsets",
+    "terminals",
+    "terminal_index",
+    "node_labels",
+)
+"""The attributes that depend on the tree alone, shared by a batch with its tree."""
+
+
 class ExtensiveFormGame:
     """An immutable extensive-form game stored as flat arrays in breadth-first order.
 
@@ -289,249 +306,26 @@ class ExtensiveFormGame:
         set_(self, "chance_infosets", chance_infosets)
 
         if _validated_structure is not None:
+            # a batch shares its tree's checked structure and cached treeplex
             src = _validated_structure
-            for name in (
-                "parent",
-                "kind",
-                "player",
-                "infoset",
-                "action",
-                "first_child",
-                "num_children",
-                "depth",
-                "level_offsets",
-                "terminals",
-                "terminal_index",
-                "node_labels",
-            ):
+            for name in _STRUCTURE:
                 set_(self, name, getattr(src, name))
-            for name in ("_structure_cache",):
-                if name in src.__dict__:
-                    self.__dict__[name] = src.__dict__[name]
+            if "_structure_cache" in src.__dict__:
+                self.__dict__["_structure_cache"] = src.__dict__["_structure_cache"]
         else:
-            self._set_structure(parent, kind, player, infoset, node_labels)
-
-        num_nodes = len(self.parent)
-        # chance probabilities
-        chance_prob = np.array(chance_prob, dtype=np.float64, copy=True)
-        if chance_prob.shape[-1:] != (num_nodes,) or chance_prob.ndim not in (1, 2):
-            raise GameError(
-                f"chance probabilities must have shape (N,) or (B, N) with N = {num_nodes}, "
-                f"got {chance_prob.shape}"
+            structure = derive_structure(
+                self.players, infosets, chance_infosets, parent, kind, player, infoset, node_labels
             )
-        payoffs = np.array(payoffs, dtype=np.float64, copy=True)
-        num_terminals = len(self.terminals)
-        if payoffs.ndim not in (2, 3) or payoffs.shape[-2:] != (num_terminals, n_players):
-            raise GameError(
-                f"payoffs must have shape (T, n) or (B, T, n) with T = {num_terminals} and "
-                f"n = {n_players}, got {payoffs.shape}"
-            )
-        if chance_prob.ndim == 2 and payoffs.ndim == 3 and chance_prob.shape[0] != payoffs.shape[0]:
-            raise GameError(
-                f"batch sizes of payoffs ({payoffs.shape[0]}) and chance probabilities "
-                f"({chance_prob.shape[0]}) differ"
-            )
-        self._check_chance(chance_prob)
-        self._check_payoffs(payoffs)
-        chance_prob.setflags(write=False)
-        payoffs.setflags(write=False)
+            for name, value in structure.items():
+                set_(self, name, value)
+        chance_prob, payoffs = checked_chance_and_payoffs(self, chance_prob, payoffs)
         set_(self, "chance_prob", chance_prob)
         set_(self, "payoffs", payoffs)
-
-        if outcomes is not None:
-            labels, values, node_outcome = outcomes
-            values = _frozen(values, np.float64).reshape(-1, n_players)
-            node_outcome = _frozen(node_outcome, np.int64)
-            if len(labels) != len(values) or node_outcome.shape != (num_nodes,):
-                raise GameError("outcome table does not match the tree")
-            if np.any((node_outcome < -1) | (node_outcome >= len(values))):
-                raise GameError("a node refers to an outcome that does not exist")
-            outcomes = (tuple(str(x) for x in labels), values, node_outcome)
-        set_(self, "outcomes", outcomes)
+        set_(self, "outcomes", checked_outcomes(outcomes, n_players, len(self.parent)))
 
     # ------------------------------------------------------------------ structure
-    def _set_structure(self, parent, kind, player, infoset, node_labels) -> None:
-        set_ = object.__setattr__
-        parent = _frozen(parent, np.int64)
-        num_nodes = parent.shape[0] if parent.ndim == 1 else -1
-        if parent.ndim != 1 or num_nodes == 0:
-            raise GameError("a game needs a one-dimensional, non-empty parent array")
-        if num_nodes > MAX_NODES:
-            raise GameError(f"the tree has {num_nodes:,} nodes, over the limit of {MAX_NODES:,}")
-        kind = _frozen(kind, np.int64)
-        if np.any((kind < 0) | (kind > 2)):
-            raise GameError("node kinds must be 0 (decision), 1 (chance) or 2 (terminal)")
-        kind = _frozen(kind, np.int8)
-        player = _frozen(player, np.int64)
-        infoset = _frozen(infoset, np.int64)
-        for name, arr in (("kind", kind), ("player", player), ("infoset", infoset)):
-            if arr.shape != (num_nodes,):
-                raise GameError(f"{name} must have shape ({num_nodes},), got {arr.shape}")
-        if parent[0] != -1:
-            raise GameError("node 0 must be the root (parent -1)")
-        rest = parent[1:]
-        if num_nodes > 1 and (
-            np.any(rest < 0) or np.any(rest >= np.arange(1, num_nodes)) or np.any(np.diff(rest) < 0)
-        ):
-            raise GameError("nodes are not in breadth-first order (parents must be earlier and non-decreasing)")
-        if np.any((kind < 0) | (kind > 2)):
-            raise GameError("node kinds must be 0 (decision), 1 (chance) or 2 (terminal)")
-
-        num_children = np.bincount(rest, minlength=num_nodes).astype(np.int64)
-        first_child = np.zeros(num_nodes, np.int64)
-        first_child[:] = 1 + np.concatenate(([0], np.cumsum(num_children)[:-1]))
-        action = np.full(num_nodes, -1, np.int64)
-        action[1:] = np.arange(1, num_nodes) - first_child[rest]
-
-        is_terminal = kind == TERMINAL
-        bad = np.flatnonzero(is_terminal != (num_children == 0))
-        if bad.size:
-            h = int(bad[0])
-            what = "has children" if is_terminal[h] else "has no children"
-            raise GameError(f"node {h} ({_KIND_NAMES[int(kind[h])]}) {what}")
-
-        # with non-decreasing parents, the children of level d are one contiguous block
-        level_offsets = [0, 1]
-        while level_offsets[-1] < num_nodes:
-            lo, hi = level_offsets[-2], level_offsets[-1]
-            start = int(np.searchsorted(parent, lo, side="left"))
-            end = int(np.searchsorted(parent, hi, side="left"))
-            if start != hi or end <= hi:
-                raise GameError("nodes are not in breadth-first order")
-            level_offsets.append(end)
-        depth = np.repeat(np.arange(len(level_offsets) - 1), np.diff(level_offsets))
-
-        decision = np.flatnonzero(kind == DECISION)
-        chance = np.flatnonzero(kind == CHANCE)
-        n_players = len(self.players)
-        infosets, chance_infosets = self.infosets, self.chance_infosets
-        if np.any(np.diff(infosets.player) < 0):
-            raise GameError("information sets must be ordered by player")
-        if np.any((infosets.player < 0) | (infosets.player >= n_players)):
-            raise GameError("an information set belongs to a player that does not exist")
-        if decision.size:
-            pl, iset = player[decision], infoset[decision]
-            bad = np.flatnonzero((pl < 0) | (pl >= n_players))
-            if bad.size:
-                raise GameError(f"decision node {int(decision[bad[0]])} has no valid player")
-            bad = np.flatnonzero((iset < 0) | (iset >= len(infosets)))
-            if bad.size:
-                raise GameError(f"decision node {int(decision[bad[0]])} has no valid information set")
-            bad = np.flatnonzero(infosets.player[iset] != pl)
-            if bad.size:
-                h = int(decision[bad[0]])
-                raise GameError(
-                    f"information set {self._infoset_name(int(infoset[h]))} mixes players: node {h} "
-                    f"belongs to {self.players[int(player[h])]}"
-                )
-            bad = np.flatnonzero(infosets.num_actions[iset] != num_children[decision])
-            if bad.size:
-                h = int(decision[bad[0]])
-                raise GameError(
-                    f"information set {self._infoset_name(int(infoset[h]))} has "
-                    f"{int(infosets.num_actions[infoset[h]])} actions but node {h} has "
-                    f"{int(num_children[h])} children"
-                )
-        if chance.size:
-            iset = infoset[chance]
-            bad = np.flatnonzero((iset < 0) | (iset >= len(chance_infosets)))
-            if bad.size:
-                raise GameError(f"chance node {int(chance[bad[0]])} has no valid chance information set")
-            bad = np.flatnonzero(chance_infosets.num_actions[iset] != num_children[chance])
-            if bad.size:
-                h = int(chance[bad[0]])
-                raise GameError(f"chance node {h} has a different number of actions than its information set")
-        bad = np.flatnonzero((kind != DECISION) & (player != -1))
-        if bad.size:
-            raise GameError(f"node {int(bad[0])} is not a decision node but names a player")
-
-        terminals = np.flatnonzero(is_terminal)
-        terminal_index = np.full(num_nodes, -1, np.int64)
-        terminal_index[terminals] = np.arange(terminals.size)
-        if node_labels is None:
-            node_labels = ("",) * num_nodes
-        else:
-            node_labels = tuple(str(x) for x in node_labels)
-            if len(node_labels) != num_nodes:
-                raise GameError("node_labels must have one label per node")
-        for name, value in (
-            ("parent", parent),
-            ("kind", kind),
-            ("player", player),
-            ("infoset", infoset),
-            ("action", _frozen(action, np.int64)),
-            ("first_child", _frozen(first_child, np.int64)),
-            ("num_children", _frozen(num_children, np.int64)),
-            ("depth", _frozen(depth, np.int64)),
-            ("level_offsets", _frozen(level_offsets, np.int64)),
-            ("terminals", _frozen(terminals, np.int64)),
-            ("terminal_index", _frozen(terminal_index, np.int64)),
-            ("node_labels", node_labels),
-        ):
-            set_(self, name, value)
-
     def _infoset_name(self, i: int) -> str:
-        label = self.infosets.labels[i]
-        p = int(self.infosets.player[i])
-        number = int(self.infosets.number[i])
-        name = f"{number} of {self.players[p]}" if 0 <= p < len(self.players) else str(i)
-        return f"{name} ({label!r})" if label else name
-
-    def _check_chance(self, chance_prob: np.ndarray) -> None:
-        if not np.all(np.isfinite(chance_prob)):
-            raise GameError("chance probabilities must be finite numbers (found NaN or infinity)")
-        chance_nodes = np.flatnonzero(self.kind == CHANCE)
-        is_chance_edge = np.zeros(len(self.parent), bool)
-        is_chance_edge[1:] = self.kind[self.parent[1:]] == CHANCE
-        other = chance_prob[..., ~is_chance_edge]
-        if other.size and np.any(other != 1.0):
-            raise GameError("chance probabilities must be 1 on edges that do not leave a chance node")
-        if not chance_nodes.size:
-            return
-        edges = np.flatnonzero(is_chance_edge)
-        probs = chance_prob[..., edges]
-        bad = np.flatnonzero(np.any(probs.reshape(-1, edges.size) < 0, axis=0))
-        if bad.size:
-            h = int(edges[bad[0]])
-            raise GameError(
-                f"chance node {int(self.parent[h])}: probability of action "
-                f"{self._chance_action_name(h)} is negative"
-            )
-        starts = self.first_child[chance_nodes]
-        sums = _segment_sum_children(chance_prob, starts, self.num_children[chance_nodes])
-        off = np.abs(sums - 1.0) > PROBABILITY_TOLERANCE
-        if np.any(off):
-            col = int(np.flatnonzero(off.reshape(-1, chance_nodes.size).any(axis=0))[0])
-            total = float(np.atleast_2d(sums)[np.atleast_2d(off)[:, col].argmax(), col])
-            raise GameError(
-                f"chance probabilities at node {int(chance_nodes[col])} sum to {total!r}, not 1"
-            )
-        # nodes of one chance information set must agree on probabilities
-        iset = self.infoset[chance_nodes]
-        if len(np.unique(iset)) < iset.size:
-            width = self.num_children[chance_nodes]
-            first = np.full(len(self.chance_infosets), -1, np.int64)
-            first[iset[::-1]] = chance_nodes[::-1]
-            rep = first[iset]
-            idx_node = np.repeat(starts, width) + _ranges(width)
-            idx_rep = np.repeat(self.first_child[rep], width) + _ranges(width)
-            if np.any(np.abs(chance_prob[..., idx_node] - chance_prob[..., idx_rep]) > PROBABILITY_TOLERANCE):
-                raise GameError("nodes of one chance information set have different probabilities")
-
-    def _chance_action_name(self, node: int) -> str:
-        par = int(self.parent[node])
-        acts = self.chance_infosets.actions[int(self.infoset[par])]
-        a = int(node - self.first_child[par])
-        return repr(acts[a]) if acts[a] else str(a)
-
-    def _check_payoffs(self, payoffs: np.ndarray) -> None:
-        if not np.all(np.isfinite(payoffs)):
-            flat = np.argwhere(~np.isfinite(payoffs))[0]
-            z, p = int(flat[-2]), int(flat[-1])
-            raise GameError(
-                f"payoff of {self.players[p]} at terminal node {int(self.terminals[z])} is "
-                f"{payoffs[tuple(flat)]!r}; payoffs must be finite"
-            )
+        return infoset_name(self.players, self.infosets, i)
 
     # ------------------------------------------------------------------ basic facts
     def __setattr__(self, name: str, value: Any) -> None:
@@ -708,44 +502,11 @@ class ExtensiveFormGame:
     @cached_property
     def _node_last_sequences(self) -> np.ndarray:
         """``int64[n, N]``: each player's last sequence on the path to each node."""
-        n_players, num_nodes = self.num_players, self.num_nodes
-        seq_start = np.zeros(len(self.infosets), np.int64)
-        for p in range(n_players):
-            isets = self.player_infosets(p)
-            counts = self.infosets.num_actions[isets]
-            seq_start[isets] = 1 + np.concatenate(([0], np.cumsum(counts)[:-1]))
-        last = np.zeros((n_players, num_nodes), np.int64)
-        offs = self.level_offsets
-        for d in range(1, len(offs) - 1):
-            lo, hi = int(offs[d]), int(offs[d + 1])
-            par = self.parent[lo:hi]
-            last[:, lo:hi] = last[:, par]
-            moved = self.kind[par] == DECISION
-            if np.any(moved):
-                cols = np.arange(lo, hi)[moved]
-                par_m = par[moved]
-                last[self.player[par_m], cols] = seq_start[self.infoset[par_m]] + self.action[cols]
-        return last
+        return node_last_sequences(self)
 
     @cached_property
     def _recall_violation(self) -> str | None:
-        last = self._node_last_sequences
-        decision = np.flatnonzero(self.kind == DECISION)
-        if decision.size == 0:
-            return None
-        mine = last[self.player[decision], decision]
-        first = np.full(len(self.infosets), -1, np.int64)
-        iset = self.infoset[decision]
-        first[iset[::-1]] = decision[::-1]
-        ref = last[self.player[decision], first[iset]]
-        bad = np.flatnonzero(mine != ref)
-        if bad.size == 0:
-            return None
-        h = int(decision[bad[0]])
-        return (
-            f"information set {self._infoset_name(int(self.infoset[h]))}: nodes {int(first[self.infoset[h]])} "
-            f"and {h} are reached by different earlier moves of {self.players[int(self.player[h])]}"
-        )
+        return recall_violation(self, self._node_last_sequences)
 
     def require_perfect_recall(self, what: str = "this operation", *, error: type[Exception] = GameError) -> None:
         """Raise ``error`` (:class:`GameError` unless told) naming the first violation if recall is imperfect.
@@ -804,49 +565,7 @@ class ExtensiveFormGame:
 
     @cached_property
     def _structure_cache(self) -> _TreeplexStructure:
-        last = self._node_last_sequences
-        n_players = self.num_players
-        decision = np.flatnonzero(self.kind == DECISION)
-        starts, seq_iset, parents, depths, levels = [], [], [], [], []
-        for p in range(n_players):
-            isets = self.player_infosets(p)
-            counts = self.infosets.num_actions[isets]
-            start = np.concatenate(([1], 1 + np.cumsum(counts))).astype(np.int64)
-            s_iset = np.concatenate(([-1], np.repeat(np.arange(len(isets)), counts))).astype(np.int64)
-            parent = np.zeros(len(isets), np.int64)
-            mine = decision[self.player[decision] == p]
-            parent[self.infoset[mine] - self.infoset_offset[p]] = last[p, mine]
-            depth = np.full(len(isets), -1, np.int64)
-            depth[parent == 0] = 0
-            level = 0
-            while np.any(depth < 0):
-                par_iset = s_iset[parent]
-                grow = (depth < 0) & (par_iset >= 0)
-                grow &= depth[np.maximum(par_iset, 0)] == level
-                if not np.any(grow):
-                    raise GameError("the information sets of a player do not form a tree")
-                level += 1
-                depth[grow] = level
-            for arr in (start, s_iset, parent, depth):
-                arr.setflags(write=False)
-            starts.append(start)
-            seq_iset.append(s_iset)
-            parents.append(parent)
-            depths.append(depth)
-            levels.append(
-                tuple(_frozen(np.flatnonzero(depth == d), np.int64) for d in range(int(depth.max(initial=-1)) + 1))
-            )
-        last_terminal = _frozen(last[:, self.terminals], np.int64)
-        return _TreeplexStructure(
-            num_sequences=self.num_sequences,
-            infoset_offset=self.infoset_offset,
-            sequence_start=tuple(starts),
-            sequence_infoset=tuple(seq_iset),
-            infoset_parent=tuple(parents),
-            infoset_depth=tuple(depths),
-            levels=tuple(levels),
-            last_sequence=last_terminal,
-        )
+        return _TreeplexStructure(**treeplex(self, self._node_last_sequences))
 
     # ------------------------------------------------------------------ helpers
     def children(self, node: int) -> np.ndarray:
@@ -960,16 +679,3 @@ class _TreeplexStructure:
             chance_reach=chance_reach,
             payoffs=payoffs,
         )
-
-
-
-def _segment_sum_children(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Sum ``values[..., s:s+k]`` for every (start, count) pair, along the last axis."""
-    idx = np.repeat(starts, counts) + _ranges(counts)
-    seg = np.repeat(np.arange(len(starts)), counts)
-    gathered = values[..., idx]
-    if gathered.ndim == 1:
-        return np.bincount(seg, weights=gathered, minlength=len(starts))
-    out = np.zeros(gathered.shape[:-1] + (len(starts),))
-    np.add.at(out, (..., seg), gathered)
-    return out

@@ -74,6 +74,24 @@ def from_openspiel(game: Any, *, max_nodes: int = MAX_NODES) -> ExtensiveFormGam
     ('Pass', 'Bet')
     """
     pyspiel = _import_pyspiel()
+    game, use_strings = _checked_game(pyspiel, game)
+    name = str(game)
+    tree = _Tree(name, use_strings, chance_player=int(pyspiel.PlayerId.CHANCE))
+    # depth-first; a node gets its number when it is taken from the stack, so parents come
+    # before children and siblings keep their order
+    stack: list[tuple[Any, int, float]] = [(game.new_initial_state(), -1, 1.0)]
+    while stack:
+        state, par, prob = stack.pop()
+        if len(tree.parent) >= max_nodes:
+            raise GameError(f"{name}: the game has more than {max_nodes:,} histories, the limit")
+        node, children = tree.add(state, par, prob)
+        for a, pr in reversed(children):
+            stack.append((state.child(a), node, pr))
+    return tree.game(game.num_players())
+
+
+def _checked_game(pyspiel: Any, game: Any) -> tuple[Any, bool]:
+    """The loaded game, once it is one negsim can convert, and whether to tell information sets by their strings."""
     if isinstance(game, str):
         try:
             game = pyspiel.load_game(game)
@@ -94,102 +112,104 @@ def from_openspiel(game: Any, *, max_nodes: int = MAX_NODES) -> ExtensiveFormGam
     perfect = gtype.information == pyspiel.GameType.Information.PERFECT_INFORMATION
     if not gtype.provides_information_state_string and not perfect:
         raise GameError(f"{name}: the game provides no information-state strings to tell information sets apart")
-    use_strings = bool(gtype.provides_information_state_string)
-    n_players = game.num_players()
-    chance_player = int(pyspiel.PlayerId.CHANCE)
+    return game, bool(gtype.provides_information_state_string)
 
-    parent: list[int] = []
-    kind: list[int] = []
-    player: list[int] = []
-    infoset: list[int] = []
-    edge_prob: list[float] = []
-    terminal_rows: list[int] = []
-    terminal_payoffs: list[list[float]] = []
-    iset_index: dict[tuple[int, str], int] = {}
-    iset_player: list[int] = []
-    iset_label: list[str] = []
-    iset_actions: list[tuple[str, ...]] = []
-    iset_legal: list[list[int]] = []
-    chance_actions: list[tuple[str, ...]] = []
 
-    # depth-first; a node gets its number when it is taken from the stack, so parents come
-    # before children and siblings keep their order
-    stack: list[tuple[Any, int, float]] = [(game.new_initial_state(), -1, 1.0)]
-    while stack:
-        state, par, prob = stack.pop()
-        node = len(parent)
-        if node >= max_nodes:
-            raise GameError(f"{name}: the game has more than {max_nodes:,} histories, the limit")
-        parent.append(par)
-        edge_prob.append(prob)
+class _Tree:
+    """The histories of an OpenSpiel game as they are visited: per-node lists and the information set tables."""
+
+    def __init__(self, name: str, use_strings: bool, chance_player: int) -> None:
+        self.name, self.use_strings, self.chance_player = name, use_strings, chance_player
+        self.parent: list[int] = []
+        self.kind: list[int] = []
+        self.player: list[int] = []
+        self.infoset: list[int] = []
+        self.edge_prob: list[float] = []
+        self.terminal_rows: list[int] = []
+        self.terminal_payoffs: list[list[float]] = []
+        self.iset_index: dict[tuple[int, str], int] = {}
+        self.iset_player: list[int] = []
+        self.iset_label: list[str] = []
+        self.iset_actions: list[tuple[str, ...]] = []
+        self.iset_legal: list[list[int]] = []
+        self.chance_actions: list[tuple[str, ...]] = []
+
+    def add(self, state: Any, parent: int, prob: float) -> tuple[int, list[tuple[int, float]]]:
+        """Record ``state`` as the next node: its number, and ``(action, probability)`` of each child in order."""
+        node = len(self.parent)
+        self.parent.append(parent)
+        self.edge_prob.append(prob)
         if state.is_terminal():
-            kind.append(TERMINAL)
-            player.append(-1)
-            infoset.append(-1)
-            terminal_rows.append(node)
-            terminal_payoffs.append(list(state.returns()))
-            continue
+            self._append(TERMINAL, -1, -1)
+            self.terminal_rows.append(node)
+            self.terminal_payoffs.append(list(state.returns()))
+            return node, []
         if state.is_chance_node():
             outcomes = state.chance_outcomes()
             if not outcomes:
-                raise GameError(f"{name}: chance node {state.history_str()!r} has no outcomes")
-            kind.append(CHANCE)
-            player.append(-1)
-            infoset.append(len(chance_actions))
-            chance_actions.append(tuple(state.action_to_string(chance_player, a) for a, _ in outcomes))
-            children = [(a, float(p)) for a, p in outcomes]
-        elif state.is_simultaneous_node():
-            raise GameError(f"{name}: history {state.history_str()!r} is a simultaneous move")
-        else:
-            p = state.current_player()
-            legal = list(state.legal_actions())
-            key = (p, state.information_state_string(p) if use_strings else state.history_str())
-            i = iset_index.get(key)
-            if i is None:
-                i = len(iset_player)
-                iset_index[key] = i
-                iset_player.append(p)
-                iset_label.append(key[1] if use_strings else "")
-                iset_actions.append(tuple(state.action_to_string(p, a) for a in legal))
-                iset_legal.append(legal)
-            elif iset_legal[i] != legal:
-                raise GameError(
-                    f"{name}: the information set {key[1]!r} of player {p + 1} offers different "
-                    f"actions at history {state.history_str()!r}"
-                )
-            kind.append(DECISION)
-            player.append(p)
-            infoset.append(i)
-            children = [(a, 1.0) for a in legal]
-        for a, pr in reversed(children):
-            stack.append((state.child(a), node, pr))
+                raise GameError(f"{self.name}: chance node {state.history_str()!r} has no outcomes")
+            self._append(CHANCE, -1, len(self.chance_actions))
+            self.chance_actions.append(tuple(state.action_to_string(self.chance_player, a) for a, _ in outcomes))
+            return node, [(a, float(p)) for a, p in outcomes]
+        if state.is_simultaneous_node():
+            raise GameError(f"{self.name}: history {state.history_str()!r} is a simultaneous move")
+        p = state.current_player()
+        legal = list(state.legal_actions())
+        self._append(DECISION, p, self._infoset(state, p, legal))
+        return node, [(a, 1.0) for a in legal]
 
-    num_nodes = len(parent)
-    payoffs = np.zeros((num_nodes, n_players))
-    if terminal_rows:
-        payoffs[np.array(terminal_rows)] = np.array(terminal_payoffs, np.float64).reshape(-1, n_players)
-    decision_table = Infosets(
-        player=np.array(iset_player, np.int64),
-        number=np.zeros(len(iset_player), np.int64),
-        labels=iset_label,
-        actions=iset_actions,
-    )
-    chance_table = Infosets(
-        player=np.full(len(chance_actions), -1, np.int64),
-        number=np.arange(1, len(chance_actions) + 1),
-        labels=[""] * len(chance_actions),
-        actions=chance_actions,
-    )
-    return game_from_tree(
-        [f"Player {p + 1}" for p in range(n_players)],
-        parent=np.array(parent, np.int64),
-        kind=np.array(kind, np.int8),
-        player=np.array(player, np.int64),
-        infoset=np.array(infoset, np.int64),
-        edge_prob=np.array(edge_prob, np.float64),
-        node_payoffs=payoffs,
-        infosets=decision_table,
-        chance_infosets=chance_table,
-        title=name,
-        renumber_infosets=True,
-    )
+    def _append(self, kind: int, player: int, infoset: int) -> None:
+        self.kind.append(kind)
+        self.player.append(player)
+        self.infoset.append(infoset)
+
+    def _infoset(self, state: Any, p: int, legal: list[int]) -> int:
+        key = (p, state.information_state_string(p) if self.use_strings else state.history_str())
+        i = self.iset_index.get(key)
+        if i is None:
+            i = len(self.iset_player)
+            self.iset_index[key] = i
+            self.iset_player.append(p)
+            self.iset_label.append(key[1] if self.use_strings else "")
+            self.iset_actions.append(tuple(state.action_to_string(p, a) for a in legal))
+            self.iset_legal.append(legal)
+        elif self.iset_legal[i] != legal:
+            raise GameError(
+                f"{self.name}: the information set {key[1]!r} of player {p + 1} offers different "
+                f"actions at history {state.history_str()!r}"
+            )
+        return i
+
+    def game(self, n_players: int) -> ExtensiveFormGame:
+        """The recorded tree compiled into breadth-first arrays."""
+        num_nodes = len(self.parent)
+        payoffs = np.zeros((num_nodes, n_players))
+        if self.terminal_rows:
+            rows = np.array(self.terminal_rows)
+            payoffs[rows] = np.array(self.terminal_payoffs, np.float64).reshape(-1, n_players)
+        decision_table = Infosets(
+            player=np.array(self.iset_player, np.int64),
+            number=np.zeros(len(self.iset_player), np.int64),
+            labels=self.iset_label,
+            actions=self.iset_actions,
+        )
+        count = len(self.chance_actions)
+        chance_table = Infosets(
+            player=np.full(count, -1, np.int64),
+            number=np.arange(1, count + 1),
+            labels=[""] * count,
+            actions=self.chance_actions,
+        )
+        return game_from_tree(
+            [f"Player {p + 1}" for p in range(n_players)],
+            parent=np.array(self.parent, np.int64),
+            kind=np.array(self.kind, np.int8),
+            player=np.array(self.player, np.int64),
+            infoset=np.array(self.infoset, np.int64),
+            edge_prob=np.array(self.edge_prob, np.float64),
+            node_payoffs=payoffs,
+            infosets=decision_table,
+            chance_infosets=chance_table,
+            title=self.name,
+            renumber_infosets=True,
+        )

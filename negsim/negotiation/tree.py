@@ -7,7 +7,16 @@ whose protocol condition and the mover's hard preconditions hold, applies each m
 effects and records what every agent observes. Nodes of an agent at the same stage, with
 the same observations and the same moves offered, form one information set. The walk
 stops with a clear error as soon as the tree would exceed the negotiation's
-``max_nodes``.
+``max_nodes``, or the memory the tree needs would exceed the memory limit
+(:func:`negsim.solvers.budget.memory_limit`, ``NEGSIM_MEMORY_LIMIT``).
+
+Memory grows with the product of the number of nodes and the number of variables (every
+stage is a variable, so a long chain of stages grows with the square of its length), and
+with the length of the observation histories that label the information sets. Both are
+counted as the walk goes, so a protocol too deep for the machine is refused after a
+bounded amount of work instead of ending in a ``MemoryError``. A node's state is a numpy
+row (a child's is its parent's, copied, with the move's effects set), and the rows of
+visited nodes are written into fixed-size blocks, not kept as Python objects.
 
 What each agent has observed is kept as a node of a shared trie of observation
 histories, one integer per agent: extending a history and comparing two histories cost
@@ -36,6 +45,14 @@ from negsim.games.extensive import CHANCE, DECISION, TERMINAL, Infosets
 from negsim.negotiation.expressions import Expression
 from negsim.negotiation.model import Move, Stage
 from negsim.negotiation.validation import ValidatedNegotiation
+from negsim.solvers.budget import _size, memory_limit
+
+_BLOCK_BYTES = 4 * 2**20
+# Python objects per node (list slots, label, key, pending item), a generous round figure.
+_NODE_OVERHEAD_BYTES = 400
+# Per observation of a history used in an information set's key and label: the key's
+# tuple slot and the label's "stage=move, " text.
+_HISTORY_ITEM_BYTES = 40
 
 __all__ = ["EnumeratedTree", "enumerate_tree"]
 
@@ -149,6 +166,7 @@ class _Histories:
     def __init__(self) -> None:
         self._ids: dict[tuple[int, tuple[str, str]], int] = {}
         self._parent: list[int] = [-1]
+        self._length: list[int] = [0]
         self._item: list[tuple[str, str]] = [("", "")]
         self._items: dict[int, ObservedHistory] = {0: ()}
         self._texts: dict[int, str] = {0: ""}
@@ -160,34 +178,72 @@ class _Histories:
         if found is None:
             found = self._ids[key] = len(self._parent)
             self._parent.append(history)
+            self._length.append(self._length[history] + 1)
             self._item.append(item)
         return found
 
+    def length(self, history: int) -> int:
+        """How many observations the history holds."""
+        return self._length[history]
+
     def items(self, history: int) -> ObservedHistory:
         """The observations of a history, oldest first."""
-        return self._resolve(history, self._items, lambda seen, item: seen + (item,))
+        known, newer = self._walk(history, self._items)
+        found = self._items[history] = known + newer
+        return found
 
     def text(self, history: int) -> str:
         """The observations as a label: ``"stage=move, event=outcome"`` (offered moves left out)."""
-        return self._resolve(history, self._texts, _add_to_text)
+        known, newer = self._walk(history, self._texts)
+        parts = [f"{stage}={move}" for stage, move in newer if not stage.startswith(OFFERED)]
+        found = self._texts[history] = ", ".join(([known] if known else []) + parts)
+        return found
 
-    def _resolve(self, history: int, memo: dict[int, Any], step: Any) -> Any:
-        # each history is built from its parent's, once: linear in the size of the trie
+    def _walk(self, history: int, memo: dict[int, Any]) -> tuple[Any, ObservedHistory]:
+        # Up to the nearest history already asked for: only the histories asked for are
+        # kept, not every prefix (which would be quadratic in a long protocol's depth).
         chain = []
         while history not in memo:
-            chain.append(history)
+            chain.append(self._item[history])
             history = self._parent[history]
-        value = memo[history]
-        for h in reversed(chain):
-            value = step(value, self._item[h])
-            memo[h] = value
-        return value
+        return memo[history], tuple(reversed(chain))
 
 
-def _add_to_text(text: str, item: tuple[str, str]) -> str:
-    if item[0].startswith(OFFERED):
-        return text
-    return f"{text}, {item[0]}={item[1]}" if text else f"{item[0]}={item[1]}"
+class _Rows:
+    """Integer rows of a fixed width appended one at a time, stored in numpy blocks.
+
+    A list of rows would cost a Python object per row on top of its codes, and one large
+    array grown by doubling would need twice the final size at its peak.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows_per_block = max(16, _BLOCK_BYTES // (8 * max(width, 1)))
+        self.blocks: list[np.ndarray] = []
+        self.used = self.rows_per_block
+
+    def append(self, row: np.ndarray) -> None:
+        if self.used == self.rows_per_block:
+            self.blocks.append(np.empty((self.rows_per_block, self.width), np.int64))
+            self.used = 0
+        self.blocks[-1][self.used] = row
+        self.used += 1
+
+    def __len__(self) -> int:
+        return len(self.blocks) * self.rows_per_block - (self.rows_per_block - self.used if self.blocks else 0)
+
+    def array(self, dtype: type = np.int64) -> np.ndarray:
+        """All rows as one ``[rows, width]`` array (the blocks are released)."""
+        if not self.blocks:
+            return np.zeros((0, self.width), dtype)
+        out = np.empty((len(self), self.width), dtype)
+        start = 0
+        while self.blocks:  # release each block once copied: the peak is the result plus one block
+            block = self.blocks.pop(0)
+            rows = min(len(block), len(out) - start)
+            out[start : start + rows] = block[:rows]
+            start += rows
+        return out
 
 
 @dataclass(slots=True)
@@ -196,7 +252,7 @@ class _Pending:
 
     node: int
     pos: int
-    state: tuple[int, ...]
+    state: np.ndarray
     observed: tuple[int, ...]
     waived: tuple[int, ...]
 
@@ -229,15 +285,19 @@ class _Enumerator:
         self.labels: list[str] = [""]
         self.edge_outcome: list[tuple[int, int]] = [(-1, -1)]
         self.keys: list[Any] = []
-        self.node_states: list[tuple[int, ...]] = []
-        self.terminal_states: list[tuple[int, ...]] = []
+        self.node_states = _Rows(len(self.var_names))
+        self.terminal_states = _Rows(len(self.var_names))
         self.terminal_waivers: list[tuple[int, ...]] = []
+        # memory the finished tree will need, counted as nodes are added (bytes)
+        self.memory_limit = memory_limit()
+        self.planned = 0
+        self._bytes_per_node = _NODE_OVERHEAD_BYTES + 16 * len(self.var_names)
         self.notes: dict[int, list[str]] = {}
         self.blocked: dict[int, list[tuple[str, str]]] = {}
 
     def run(self) -> EnumeratedTree:
         n_agents = len(self.v.negotiation.agents)
-        start = _Pending(0, 0, self.v.initial, (0,) * n_agents, (0,) * len(self.v.softs))
+        start = _Pending(0, 0, np.array(self.v.initial, np.int64), (0,) * n_agents, (0,) * len(self.v.softs))
         queue = deque([start])
         count = 1
         while queue:
@@ -249,6 +309,7 @@ class _Enumerator:
                     "merge stages, remove moves or raise max_nodes",
                     key="scenario.max_nodes",
                 )
+            self._plan(len(children) * self._bytes_per_node, count + len(children))
             for child, label, edge in children:
                 self.parent.append(item.node)
                 self.labels.append(label)
@@ -257,6 +318,18 @@ class _Enumerator:
                 queue.append(child)
                 count += 1
         return self._finish()
+
+    def _plan(self, nbytes: int, nodes: int) -> None:
+        """Count memory the tree will need; refuse before it exceeds the limit."""
+        self.planned += nbytes
+        if self.planned > self.memory_limit:
+            raise ScenarioError(
+                f"the protocol's game tree needs more than {_size(self.memory_limit)} of memory, the limit "
+                f"(NEGSIM_MEMORY_LIMIT), after {nodes:,} nodes with {len(self.var_names):,} variables each "
+                "(every stage is a variable, so memory grows with the square of a chain's length); "
+                "merge stages or remove moves",
+                key="stages",
+            )
 
     # ------------------------------------------------------------------ one node
     def _visit(self, item: _Pending) -> list[tuple[_Pending, str, tuple[int, int]]]:
@@ -279,7 +352,7 @@ class _Enumerator:
             return self._decision(item, step_index, moves)
         return self._chance(item, step_index)
 
-    def _next_step(self, pos: int, state: tuple[int, ...]) -> tuple[int, list[Move], list, list[str]]:
+    def _next_step(self, pos: int, state: np.ndarray) -> tuple[int, list[Move], list, list[str]]:
         """The step a node at ``pos`` starts (-1: none left), its moves, and what was blocked or skipped."""
         why: list[tuple[str, str]] = []
         notes: list[str] = []
@@ -302,7 +375,7 @@ class _Enumerator:
             break
         return result
 
-    def _available(self, stage: Stage, state: tuple[int, ...]) -> tuple[list[Move], list[tuple[str, str]]]:
+    def _available(self, stage: Stage, state: np.ndarray) -> tuple[list[Move], list[tuple[str, str]]]:
         moves, why = [], []
         for move in stage.moves:
             key = (stage.name, move.name)
@@ -324,6 +397,7 @@ class _Enumerator:
         self.kind.append(DECISION)
         self.player.append(a)
         self.keys.append((a, stage.name, item.observed[a], names))
+        self._plan(_HISTORY_ITEM_BYTES * self.histories.length(item.observed[a]), len(self.keys))
         var = self.var_index[stage.name]
         observers = self.observers[step_index]
         # the mover also remembers which moves it was offered (availability may depend on
@@ -333,7 +407,7 @@ class _Enumerator:
         children = []
         for move in moves:
             key = (stage.name, move.name)
-            state = list(item.state)
+            state = item.state.copy()
             state[var] = self.move_code[key]
             for idx, effect in self.v.move_effects[key]:
                 state[idx] = self._effect_code(idx, effect, item.state, stage, move)
@@ -350,7 +424,7 @@ class _Enumerator:
                 observed[i] = extend(observed[i], key)
             observed[a] = extend(observed[a], offered)
             next_pos = len(self.v.steps) if move.end else step_index + 1
-            children.append((_Pending(-1, next_pos, tuple(state), tuple(observed), waived), move.name, (-1, -1)))
+            children.append((_Pending(-1, next_pos, state, tuple(observed), waived), move.name, (-1, -1)))
         return children
 
     def _chance(self, item: _Pending, step_index: int) -> list:
@@ -363,40 +437,40 @@ class _Enumerator:
         extend = self.histories.extend
         children = []
         for o, outcome in enumerate(event.outcomes):
-            state = list(item.state)
+            state = item.state.copy()
             state[var] = o + 1
             observed = list(item.observed)
             for i in observers:
                 observed[i] = extend(observed[i], (event.name, outcome))
-            child = _Pending(-1, step_index + 1, tuple(state), tuple(observed), item.waived)
+            child = _Pending(-1, step_index + 1, state, tuple(observed), item.waived)
             children.append((child, outcome, (step_index, o)))
         return children
 
     # ------------------------------------------------------------------ expressions
-    def _value(self, expr: Expression, state: tuple[int, ...]) -> Any:
+    def _value(self, expr: Expression, state: np.ndarray) -> Any:
         """An expression's value in a state, cached by the codes of the variables it reads."""
         indices = self._reads.get(id(expr))
         if indices is None:
             indices = self._reads[id(expr)] = tuple(self.var_index[n] for n in expr.names)
-        key = (id(expr), tuple([state[i] for i in indices]))
+        key = (id(expr), tuple(state[list(indices)].tolist()))
         found = self._values.get(key, _MISSING)
         if found is _MISSING:
             env = {}
             for i in indices:
                 var = self.variables[self.var_names[i]]
-                env[var.name] = var.env_values(np.asarray(state[i]))
+                env[var.name] = var.env_values(np.asarray(int(state[i])))
             found = self._values[key] = expr.evaluate(env)
         return found
 
-    def _holds(self, expr: Expression, state: tuple[int, ...]) -> bool:
+    def _holds(self, expr: Expression, state: np.ndarray) -> bool:
         return bool(self._value(expr, state))
 
-    def _effect_code(self, idx: int, effect: int | Expression, state: tuple[int, ...], stage: Stage, move: Move) -> int:
+    def _effect_code(self, idx: int, effect: int | Expression, state: np.ndarray, stage: Stage, move: Move) -> int:
         if isinstance(effect, int):
             return effect
         return self._evaluate_effect(idx, effect, state, stage, move)
 
-    def _evaluate_effect(self, idx: int, effect: Expression, state: tuple[int, ...], stage: Stage, move: Move) -> int:
+    def _evaluate_effect(self, idx: int, effect: Expression, state: np.ndarray, stage: Stage, move: Move) -> int:
         var = self.variables[self.var_names[idx]]
         value = float(self._value(effect, state))
         if var.kind == "boolean":
@@ -415,7 +489,6 @@ class _Enumerator:
     # ------------------------------------------------------------------ the result
     def _finish(self) -> EnumeratedTree:
         infoset, decisions, chance_steps = self._number_infosets()
-        n_vars = len(self.var_names)
         return EnumeratedTree(
             parent=_readonly(np.array(self.parent, np.int64)),
             kind=_readonly(np.array(self.kind, np.int8)),
@@ -424,10 +497,8 @@ class _Enumerator:
             step=_readonly(np.array(self.step_of, np.int64)),
             labels=tuple(self.labels),
             edge_outcome=_readonly(np.array(self.edge_outcome, np.int64)),
-            node_codes=_readonly(np.array(self.node_states, np.int64).reshape(len(self.node_states), n_vars)),
-            terminal_codes=_readonly(
-                np.array(self.terminal_states, np.int64).reshape(len(self.terminal_states), n_vars)
-            ),
+            node_codes=_readonly(self.node_states.array()),
+            terminal_codes=_readonly(self.terminal_states.array()),
             waivers=_readonly(
                 np.array(self.terminal_waivers, np.float64).reshape(len(self.terminal_waivers), len(self.v.softs))
             ),

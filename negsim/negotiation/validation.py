@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,12 +40,17 @@ __all__ = [
     "SoftPrecondition",
     "ValidatedNegotiation",
     "Variable",
+    "check_prior_range",
     "check_values",
+    "prior_support",
     "validate",
 ]
 
 SKIPPED = "skipped"
 """The value of a stage's or chance event's variable when it did not take place."""
+
+MAX_NODES_CEILING = 100_000_000
+"""The largest ``max_nodes`` a scenario may declare (its tree's arrays alone would take gigabytes)."""
 
 MoveKey = tuple[str, str]  # (stage name, move name)
 
@@ -505,6 +511,12 @@ def check_values(negotiation: Negotiation) -> None:
         _check_expectation(negotiation, exp, f"expect[{k}]")
     if negotiation.max_nodes < 1:
         raise ScenarioError("must be at least 1", key="scenario.max_nodes")
+    if negotiation.max_nodes > MAX_NODES_CEILING:
+        raise ScenarioError(
+            f"must be at most {MAX_NODES_CEILING:,} (a game tree that large would not fit in memory; "
+            "the walk also stops at the memory limit, NEGSIM_MEMORY_LIMIT)",
+            key="scenario.max_nodes",
+        )
 
 
 def _check_solver(solver: Mapping[str, Any]) -> None:
@@ -533,6 +545,8 @@ def _check_parameter(p: Any, where: str) -> None:
             raise ScenarioError(f"value {p.value:g} lies outside its range {list(p.range)}", key=f"{where}.value")
     if p.prior is not None:
         _check_prior(p.prior, f"{where}.prior")
+        if p.range is not None:
+            check_prior_range(p.prior, p.range, f"{where}.prior")
 
 
 def _check_prior(prior: Mapping[str, Any], where: str) -> None:
@@ -545,6 +559,47 @@ def _check_prior(prior: Mapping[str, Any], where: str) -> None:
         raise ScenarioError("low must be below high", key=where)
     if dist == "triangular" and not prior["low"] <= prior["mode"] <= prior["high"]:
         raise ScenarioError("mode must lie between low and high", key=f"{where}.mode")
+
+
+def prior_support(prior: Mapping[str, Any]) -> tuple[float, float]:
+    """The interval a prior draws from: its ``low``/``high`` (beta: [0, 1] by default; normal: unbounded).
+
+    Examples
+    --------
+    >>> prior_support({"dist": "normal", "mean": 1.0, "sd": 0.5, "low": 0.0})
+    (0.0, inf)
+    """
+    default = (0.0, 1.0) if prior.get("dist") == "beta" else (-np.inf, np.inf)
+    return float(prior.get("low", default[0])), float(prior.get("high", default[1]))
+
+
+def check_prior_range(prior: Mapping[str, Any], domain: tuple[float, float], where: str = "prior") -> None:
+    """Refuse a prior that can draw outside its parameter's declared range.
+
+    A draw outside the range is a setting the scenario does not claim to model (a
+    probability above 1, a negative cost); refused when the scenario is loaded or the
+    priors are given, not discovered in the middle of a sweep.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the prior's support, the range and the fix, with ``where`` as the key.
+
+    Examples
+    --------
+    >>> check_prior_range({"dist": "uniform", "low": 0.0, "high": 2.0}, (0.0, 1.0), "parameters.p.prior")
+    Traceback (most recent call last):
+    ...
+    negsim.errors.ScenarioError: parameters.p.prior: the prior draws from [0, 2], beyond the parameter's range [0, 1]...
+    """
+    low, high = prior_support(prior)
+    if low < domain[0] or high > domain[1]:
+        fix = "truncate it with low and high" if prior.get("dist") == "normal" else "narrow it"
+        raise ScenarioError(
+            f"the prior draws from [{low:g}, {high:g}], beyond the parameter's range "
+            f"[{domain[0]:g}, {domain[1]:g}]; {fix}, or widen the range",
+            key=where,
+        )
 
 
 def _check_expectation(neg: Negotiation, exp: Any, where: str) -> None:
@@ -573,6 +628,15 @@ def _identifier(name: Any, where: str) -> None:
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
         raise ScenarioError(
             f"{name!r} is not a valid name: use letters, digits and underscores, starting with a letter", key=where
+        )
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        # Python's parser reads identifiers in NFKC form, so no expression could name this
+        # one: a fullwidth "ｖ" would read as "v" (a different name, or a silent alias).
+        raise ScenarioError(
+            f"the name {name!r} uses look-alike characters (an expression would read it as {normal!r}); "
+            "use plain letters",
+            key=where,
         )
     if keyword.iskeyword(name) or name in ("true", "false", "min", "max", "abs"):
         raise ScenarioError(f"{name!r} is a reserved word and cannot be a name", key=where)

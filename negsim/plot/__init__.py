@@ -22,7 +22,8 @@ Examples
 'Figure'
 """
 
-from negsim.plot.charts import FORMATS, plot_convergence, plot_frontier, plot_outcomes, plot_sweep, save
+from negsim.plot.charts import FORMATS, plot_convergence, plot_outcomes, plot_sweep, save
+from negsim.plot.frontier import plot_frontier
 from negsim.plot.tree import plot_tree, tree_layout
 
 __all__ = [

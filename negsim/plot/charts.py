@@ -1,14 +1,14 @@
-"""Charts of results: solver convergence, parameter sweeps, bargaining frontiers, outcome distributions.
+"""Charts of results: solver convergence, parameter sweeps, outcome distributions, bargaining frontiers.
 
 Every function draws on a :class:`matplotlib.figure.Figure` made directly (never through
 ``pyplot``), so nothing opens a window and no display is needed, and returns that figure;
 pass ``ax=`` to draw into axes of your own. :func:`save` writes a figure as PNG, PDF or
-SVG, chosen by the file's extension.
+SVG, chosen by the file's extension. The bargaining frontier is drawn in
+:mod:`negsim.plot.frontier` (:func:`plot_frontier` is re-exported here).
 """
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,17 @@ from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from numpy.typing import ArrayLike
 
 from negsim.errors import NegsimError, ScenarioError, SolverError
+from negsim.plot._style import (
+    outcome_colors,
+    player_colors,
+    short_number,
+    target_axes,
+    text_color,
+    wrap_label,
+)
+from negsim.plot.frontier import plot_frontier
 from negsim.solvers.solution import Solution
 
 __all__ = [
@@ -39,76 +47,8 @@ __all__ = [
 FORMATS = (".png", ".pdf", ".svg")
 """The file extensions :func:`save` writes."""
 
-_PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f",
-)
 # below this probability everywhere, an outcome of a sweep is lumped into "other outcomes"
 _NEGLIGIBLE = 5e-3
-
-
-# ---------------------------------------------------------------------------- helpers
-def target_axes(ax: Axes | None, *, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    """``(figure, axes)`` to draw on: ``ax`` and its figure, or a new figure of ``figsize`` inches.
-
-    New figures use matplotlib's constrained layout, so that titles, labels and legends
-    outside the axes are not clipped.
-    """
-    if ax is None:
-        fig = Figure(figsize=figsize, layout="constrained")
-        return fig, fig.add_subplot()
-    if not isinstance(ax, Axes):
-        raise NegsimError(f"ax must be matplotlib Axes, not {type(ax).__name__}")
-    return ax.figure.figure, ax  # the root figure, also when the axes sit in a subfigure
-
-
-def player_colors(count: int) -> list[str]:
-    """One colour per player (a colour-blind-friendly palette, repeated beyond ten players)."""
-    return [_PALETTE[p % len(_PALETTE)] for p in range(count)]
-
-
-def _wrap(text: str, width: int = 40, lines: int = 6) -> str:
-    """Wrap a label onto at most ``lines`` lines of about ``width`` characters.
-
-    Outcome labels (``"attended, prisoners_exchanged, eu_sanctions=massive"``) break only
-    between their comma-separated items, so no item is split; other text breaks at spaces.
-    """
-    if ", " in text:
-        parts: list[str] = []
-        for item in text.split(", "):
-            if parts and len(parts[-1]) + 2 + len(item) <= width:
-                parts[-1] += ", " + item
-            else:
-                if parts:
-                    parts[-1] += ","
-                parts.append(item)
-    else:
-        parts = textwrap.wrap(text, width, break_long_words=False) or [""]
-    if len(parts) > lines:
-        parts = parts[:lines]
-        parts[-1] = parts[-1].rstrip(",") + " …"
-    return "\n".join(parts)
-
-
-def _outcome_colors(count: int) -> list[Any]:
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab10" if count <= 10 else "tab20"]
-    return [cmap(k % cmap.N) for k in range(count)]
-
-
-def short_number(value: float) -> str:
-    """``0.0011``, ``8.7e-5``: two significant digits, a short exponent."""
-    if value == 0:
-        return "0"
-    if 1e-3 <= abs(value) < 1e4:
-        return f"{value:.2g}"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
-
-
-def _text_color(rgba: Sequence[float]) -> str:
-    r, g, b = rgba[:3]
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
 
 
 # ---------------------------------------------------------------------------- convergence
@@ -208,7 +148,7 @@ def plot_convergence(
     titles = {getattr(sol.game, "title", "") for _, sol, *_ in series}
     game_title = titles.pop() if len(titles) == 1 else ""
     # a long game title would run past the figure's edges: wrap it
-    ax.set_title(_wrap(f"Convergence on {game_title}", 70, 3) if game_title else "Convergence to equilibrium")
+    ax.set_title(wrap_label(f"Convergence on {game_title}", 70, 3) if game_title else "Convergence to equilibrium")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8.5)
     return fig
@@ -330,7 +270,7 @@ def plot_sweep(
 
 
 def _titled(text: str, note: str, width: int) -> str:
-    return _wrap(text, width, 2) + (f"\n({note})" if note else "")
+    return wrap_label(text, width, 2) + (f"\n({note})" if note else "")
 
 
 def _sweep_line(result, name, prob, label, threshold, ax, note) -> Figure:
@@ -341,19 +281,19 @@ def _sweep_line(result, name, prob, label, threshold, ax, note) -> Figure:
     keep = np.flatnonzero(probs.max(axis=0) >= _NEGLIGIBLE)
     keep = keep[np.argsort(-probs[:, keep].mean(axis=0), kind="stable")]
     layers = [probs[:, k] for k in keep]
-    labels = [_wrap(result.outcomes[k], 48) for k in keep]
+    labels = [wrap_label(result.outcomes[k], 48) for k in keep]
     rest = probs.sum(axis=1) - (np.sum(layers, axis=0) if layers else 0.0)
     if rest.max(initial=0.0) >= _NEGLIGIBLE:
         layers.append(rest)
         labels.append(f"{probs.shape[1] - keep.size} other outcomes")
 
     fig, ax = target_axes(ax, figsize=(11.0, 5.2))
-    colors = _outcome_colors(len(layers))
+    colors = outcome_colors(len(layers))
     ax.stackplot(x, np.array(layers).reshape(len(layers), x.size), labels=labels, colors=colors,
                  alpha=0.45 if prob is not None else 0.8, linewidth=0.4, edgecolor="white")
     if prob is not None:
         ax.plot(x, np.asarray(prob)[order], color="black", linewidth=2.4, marker="o", markersize=3.5,
-                label=_wrap(label, 48))
+                label=wrap_label(label, 48))
     if threshold is not None:
         _mark_threshold(ax, threshold, vertical=True)
     ax.set_xlim(x[0], x[-1]) if x.size > 1 else ax.set_xlim(x[0] - 0.5, x[0] + 0.5)
@@ -385,17 +325,19 @@ def _sweep_map(result, names, shape, prob, label, threshold, ax, note) -> Figure
                 for j, yv in enumerate(ys):
                     if np.isfinite(z[i, j]):
                         ax.text(xv, yv, f"{z[i, j]:.2g}", ha="center", va="center", fontsize=7,
-                                color=_text_color(mesh.cmap(mesh.norm(z[i, j]))))
+                                color=text_color(mesh.cmap(mesh.norm(z[i, j]))))
         ax.set_title(_titled(label, note, 70))
     else:
         probs = np.asarray(result.outcome_probabilities, np.float64)
         likely = probs.argmax(axis=1).reshape(shape)[np.ix_(ox, oy)]
         present, codes = np.unique(likely, return_inverse=True)
         codes = codes.reshape(likely.shape)
-        colors = _outcome_colors(present.size)
+        colors = outcome_colors(present.size)
         ax.pcolormesh(_edges(xs), _edges(ys), codes.T, cmap=ListedColormap(colors), vmin=-0.5,
                       vmax=present.size - 0.5, shading="flat")
-        handles = [Patch(color=c, label=_wrap(result.outcomes[k], 48)) for k, c in zip(present, colors, strict=True)]
+        handles = [
+            Patch(color=c, label=wrap_label(result.outcomes[k], 48)) for k, c in zip(present, colors, strict=True)
+        ]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
                   title="most likely outcome", title_fontsize=8.5)
         ax.set_title(_titled("Most likely equilibrium outcome", note, 70))
@@ -416,7 +358,7 @@ def _mark_threshold(ax: Axes, threshold: Any, *, vertical: bool) -> None:
     condition = getattr(threshold, "condition", "")
     text = f"threshold {threshold.parameter} = {value:.3g}"
     if condition:
-        text += "\n" + _wrap(f"where P({condition}) crosses {level:g}", 44)
+        text += "\n" + wrap_label(f"where P({condition}) crosses {level:g}", 44)
     # a black line with a white edge and a boxed label read on any background
     line = {"color": "black", "linestyle": "--", "linewidth": 1.6, "zorder": 3, "label": text,
             "path_effects": [patheffects.withStroke(linewidth=3.2, foreground="white")]}
@@ -433,184 +375,6 @@ def _mark_threshold(ax: Axes, threshold: Any, *, vertical: bool) -> None:
                     textcoords="offset points", ha="left", va="bottom", fontsize=8.5, zorder=4, bbox=box)
 
 
-# ---------------------------------------------------------------------------- bargaining
-def _bargaining_points(u: np.ndarray, d: np.ndarray):
-    """Pareto mask, Nash and Kalai–Smorodinsky points (``None`` where no outcome beats ``d``)."""
-    try:
-        from negsim import bargaining
-    except ImportError:  # pragma: no cover - the bargaining solvers are optional here
-        bargaining = None
-    if bargaining is not None:
-        efficient = np.asarray(bargaining.pareto_frontier(u), bool)
-        nash = bargaining.nash_bargaining(u, d)
-        ks = bargaining.kalai_smorodinsky(u, d)
-        return (efficient, nash.utilities if nash.agreement else None, ks.utilities if ks.agreement else None,
-                ks.ideal if ks.agreement else None)
-    return _local_bargaining(u, d)
-
-
-def _local_bargaining(u: np.ndarray, d: np.ndarray):
-    """The finite-set versions, for when :mod:`negsim.solvers.bargaining` is not available."""
-    better_eq = (u[None, :, :] >= u[:, None, :]).all(-1)
-    strictly = (u[None, :, :] > u[:, None, :]).any(-1)
-    efficient = ~(better_eq & strictly).any(axis=1)
-    gains = u - d
-    better = (gains > 0).all(axis=1)
-    if not better.any():
-        return efficient, None, None, None
-    product = np.where(better, np.prod(np.where(better[:, None], gains, 1.0), axis=1), -np.inf)
-    nash = u[int(product.argmax())]
-    rational = (gains >= 0).all(axis=1)
-    ideal_gain = np.where(rational[:, None], gains, -np.inf).max(axis=0)
-    worst = np.where(rational, (gains / ideal_gain).min(axis=1), -np.inf)
-    ks = u[int(worst.argmax())]
-    return efficient, nash, ks, d + ideal_gain
-
-
-def _outward(u: np.ndarray, efficient: np.ndarray) -> np.ndarray:
-    """A unit direction per outcome to write its label in, clear of the frontier line.
-
-    Frontier points: the normal of the frontier there, pointing up and right (in axis
-    units, so that both utilities count alike). Other points: below and to the right.
-    """
-    scale = np.where(np.ptp(u, axis=0) > 0, np.ptp(u, axis=0), 1.0)
-    out = np.tile([0.7071, -0.7071], (len(u), 1))
-    front = np.flatnonzero(efficient)
-    front = front[np.lexsort((-u[front, 1], u[front, 0]))]
-    for i, k in enumerate(front):
-        before, after = u[front[max(i - 1, 0)]], u[front[min(i + 1, len(front) - 1)]]
-        dx, dy = (after - before) / scale
-        normal = np.array([-dy, dx]) if (dx or dy) else np.array([1.0, 1.0])
-        out[k] = normal / np.linalg.norm(normal)
-    return out
-
-
-def plot_frontier(
-    utilities: ArrayLike,
-    *,
-    disagreement: ArrayLike,
-    labels: Sequence[str] | None = None,
-    agents: tuple[str, str] = ("Player 1", "Player 2"),
-    lotteries: bool = False,
-    points: Mapping[str, ArrayLike] | None = None,
-    ax: Axes | None = None,
-) -> Figure:
-    """Outcomes of a two-player bargaining problem, their Pareto frontier and the bargaining solutions.
-
-    Parameters
-    ----------
-    utilities : array_like, shape (K, 2)
-        Each outcome's utility to the two agents.
-    disagreement : array_like, shape (2,)
-        The disagreement point.
-    labels : sequence of str, optional
-        A name per outcome, written next to its point (next to frontier points only when
-        there are more than 25 outcomes).
-    agents : (str, str)
-        Names for the axes.
-    lotteries : bool
-        Solve the bargaining problems over lotteries of outcomes (the convex hull, with
-        :func:`~negsim.solvers.bargaining.nash_bargaining_convex` and
-        :func:`~negsim.solvers.bargaining.kalai_smorodinsky_convex`) instead of over the
-        outcomes themselves, so that the figure shows the points a script using those prints.
-    points : mapping of str to (float, float), optional
-        Further points to mark, each named in the legend (a Rubinstein outcome, a weighted
-        Nash solution).
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The outcomes (grey), the Pareto-efficient ones highlighted and joined in order,
-        the disagreement point, the Nash bargaining solution (largest Nash product) and
-        the Kalai–Smorodinsky solution (largest smallest normalized gain) with the ray
-        from the disagreement point to the ideal point, all over the finite set of
-        outcomes (from :mod:`negsim.solvers.bargaining`), and a legend. When no outcome
-        gives both agents more than the disagreement point, the two solutions are left
-        out and the legend says so.
-
-    Raises
-    ------
-    SolverError
-        If the shapes do not fit or a value is not finite.
-
-    Examples
-    --------
-    >>> fig = plot_frontier([[4, 0], [3, 1], [2, 2], [1, 3], [1, 1]], disagreement=[0, 0])
-    >>> sorted(t.get_text().split(" (")[0] for t in fig.axes[0].get_legend().get_texts())
-    ['Kalai–Smorodinsky', 'Nash bargaining', 'Pareto frontier', 'disagreement', 'outcomes']
-    """
-    u = np.asarray(utilities, np.float64)
-    d = np.asarray(disagreement, np.float64)
-    if u.ndim != 2 or u.shape[1] != 2 or u.shape[0] < 1:
-        raise SolverError(f"utilities must have shape (K, 2) for two agents, got {u.shape}")
-    if d.shape != (2,):
-        raise SolverError(f"the disagreement point must hold two numbers, got shape {d.shape}")
-    if not (np.isfinite(u).all() and np.isfinite(d).all()):
-        raise SolverError("utilities and the disagreement point must be finite")
-    if labels is not None and len(labels) != u.shape[0]:
-        raise SolverError(f"labels must name each of the {u.shape[0]} outcomes, got {len(labels)}")
-    if len(agents) != 2:
-        raise SolverError("agents must name the two agents")
-
-    efficient, nash, ks, ideal = _bargaining_points(u, d)
-    over = ""
-    if lotteries:
-        from negsim.solvers import bargaining
-
-        convex_nash = bargaining.nash_bargaining_convex(u, d)
-        convex_ks = bargaining.kalai_smorodinsky_convex(u, d)
-        nash = convex_nash.utilities if convex_nash.agreement else None
-        ks, ideal = (convex_ks.utilities, convex_ks.ideal) if convex_ks.agreement else (None, None)
-        over = ", over lotteries"
-    fig, ax = target_axes(ax, figsize=(7.2, 6.0))
-    ax.scatter(u[:, 0], u[:, 1], s=28, color="#9a9a9a", label="outcomes", zorder=2)
-    front = u[efficient]
-    front = front[np.lexsort((-front[:, 1], front[:, 0]))]
-    ax.plot(front[:, 0], front[:, 1], color="#1f77b4", linewidth=2.2, marker="o", markersize=6.5,
-            label="Pareto frontier", zorder=3)
-    ax.axvline(d[0], color="0.6", linestyle=":", linewidth=1.0, zorder=1)
-    ax.axhline(d[1], color="0.6", linestyle=":", linewidth=1.0, zorder=1)
-    ax.scatter([d[0]], [d[1]], marker="X", s=110, color="black", label=f"disagreement ({d[0]:.3g}, {d[1]:.3g})",
-               zorder=4)
-    if nash is not None:
-        ax.scatter([nash[0]], [nash[1]], marker="*", s=420, color="#ff7f0e", edgecolors="black", linewidths=0.6,
-                   label=f"Nash bargaining{over} ({nash[0]:.3g}, {nash[1]:.3g})", zorder=5)
-    if ks is not None:
-        ax.plot([d[0], ideal[0]], [d[1], ideal[1]], color="#2ca02c", linestyle="--", linewidth=1.0, zorder=1)
-        ax.scatter([ideal[0]], [ideal[1]], marker="+", s=80, color="#2ca02c", zorder=4)
-        ax.annotate("ideal point", (ideal[0], ideal[1]), xytext=(6, 4), textcoords="offset points", fontsize=8,
-                    color="#2ca02c")
-        ax.scatter([ks[0]], [ks[1]], marker="D", s=90, color="#2ca02c", edgecolors="black", linewidths=0.6,
-                   label=f"Kalai–Smorodinsky{over} ({ks[0]:.3g}, {ks[1]:.3g})", zorder=6)
-    if nash is None:
-        ax.plot([], [], linestyle="", label="no outcome beats disagreement for both")
-    marks = ["^", "v", "P", "h", "s", "p"]
-    for k, (name, point) in enumerate((points or {}).items()):
-        xy = np.asarray(point, np.float64)
-        if xy.shape != (2,) or not np.isfinite(xy).all():
-            raise SolverError(f"point {name!r} must be two finite numbers")
-        ax.scatter([xy[0]], [xy[1]], marker=marks[k % len(marks)], s=80, edgecolors="black", linewidths=0.6,
-                   label=f"{name} ({xy[0]:.3g}, {xy[1]:.3g})", zorder=6)
-    if labels is not None:
-        which = np.arange(u.shape[0]) if u.shape[0] <= 25 else np.flatnonzero(efficient)
-        outward = _outward(u, efficient)
-        for k in which:
-            nx, ny = outward[k]
-            ha = "left" if nx > 0.35 else "right" if nx < -0.35 else "center"
-            va = "bottom" if ny > 0.35 else "top" if ny < -0.35 else "center"
-            ax.annotate(_wrap(str(labels[k]), 24, 2), (u[k, 0], u[k, 1]), xytext=(7 * nx, 7 * ny),
-                        textcoords="offset points", fontsize=8, ha=ha, va=va, color="#333333", zorder=7)
-    ax.set_xlabel(f"utility of {agents[0]}")
-    ax.set_ylabel(f"utility of {agents[1]}")
-    ax.set_title("Bargaining: Pareto frontier and solutions")
-    ax.margins(0.18)
-    ax.grid(True, alpha=0.25)
-    ax.legend(fontsize=8.5, loc="best", markerscale=0.7)
-    return fig
-
-
-# ---------------------------------------------------------------------------- outcomes
 def plot_outcomes(result: Any, *, top: int = 8, ax: Axes | None = None) -> Figure:
     """The outcome distribution of a Monte Carlo run: bars with standard-error whiskers.
 
@@ -655,14 +419,14 @@ def plot_outcomes(result: Any, *, top: int = 8, ax: Axes | None = None) -> Figur
     if not rows:
         raise ScenarioError("the result has no outcome of positive probability")
     shown, hidden = rows[: int(top)], rows[int(top):]
-    names = [_wrap(k, 46) for k, _, _ in shown]
+    names = [wrap_label(k, 46) for k, _, _ in shown]
     probs = np.array([p for _, p, _ in shown])
     errors = np.array([se for _, _, se in shown])
     lines = sum(name.count("\n") + 1 for name in names)
 
     fig, ax = target_axes(ax, figsize=(9.0, float(np.clip(0.26 * lines + 0.3 * len(shown) + 1.4, 2.6, 14.0))))
     ypos = np.arange(len(shown))[::-1]
-    colors = [to_rgb(c) for c in _outcome_colors(len(shown))]
+    colors = [to_rgb(c) for c in outcome_colors(len(shown))]
     ax.barh(ypos, probs, xerr=errors, color=colors, alpha=0.85, height=0.7,
             error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1.0})
     for y, p, se in zip(ypos, probs, errors, strict=True):

@@ -35,7 +35,7 @@ from matplotlib.lines import Line2D
 from negsim.errors import GameError
 from negsim.games.extensive import CHANCE, DECISION, TERMINAL, ExtensiveFormGame
 from negsim.games.profile import BehaviorProfile
-from negsim.plot.charts import player_colors, short_number, target_axes
+from negsim.plot._style import player_colors, short_number, target_axes
 from negsim.solvers.solution import Solution
 
 __all__ = ["plot_tree", "tree_layout"]
@@ -197,44 +197,10 @@ def plot_tree(
     >>> sum(len(c.get_offsets()) for c in fig.axes[0].collections if hasattr(c, "get_sizes"))
     58
     """
-    if not isinstance(game, ExtensiveFormGame):
-        raise GameError(f"plot_tree draws an extensive-form game, not {type(game).__name__}")
-    if game.batch_size is not None:
-        raise GameError("plot_tree draws one game, not a batch; pick one with game.batch_item(b)")
-    if isinstance(profile, Solution):
-        profile = profile.profile
-    if profile is not None and not isinstance(profile, BehaviorProfile):
-        raise GameError(f"the profile must be a BehaviorProfile or a Solution, not {type(profile).__name__}")
-    if max_nodes < 1:
-        raise GameError(f"max_nodes must be positive, got {max_nodes}")
-
-    reach = edge_prob = None
-    if profile is not None:
-        if profile.game is not game and not profile.game.structurally_equal(game):
-            raise GameError("the profile belongs to a different game")
-        if profile.batch_size is not None or profile.game.batch_size is not None:
-            raise GameError("plot_tree takes a single profile; pick one with profile.batch_item(b)")
-        reach = np.asarray(profile.node_reach(), np.float64)
-        edge_prob = np.asarray(profile.edge_probabilities(), np.float64)
-
+    reach, edge_prob = _checked(game, profile, max_nodes)
     n = game.num_nodes
     pruned = n > max_nodes
-    if not pruned:
-        drawn = np.ones(n, bool)
-    elif reach is None:
-        raise GameError(
-            f"the tree has {n} nodes, more than max_nodes={max_nodes}; pass a profile to draw only the part "
-            "that play reaches, or raise max_nodes"
-        )
-    else:
-        drawn = _relevant(game, reach, min_reach)
-        if drawn.sum() > max_nodes:
-            raise GameError(
-                f"the tree has {n} nodes and even the part reached with probability above "
-                f"{short_number(min_reach)} has {int(drawn.sum())}, more than max_nodes={max_nodes}; "
-                "raise max_nodes or min_reach"
-            )
-
+    drawn = _drawn(game, reach, max_nodes, min_reach)
     x, y = tree_layout(game, drawn)
     nodes = np.flatnonzero(drawn)
     has_children = np.zeros(n, bool)
@@ -247,18 +213,83 @@ def plot_tree(
     payoff_lines = game.num_players if show_payoffs else 0
 
     width = float(np.clip(0.52 * leaves + 2.5, 6.0, 40.0))
-    fig, ax = target_axes(
-        ax,
-        figsize=(
-            width,
-            float(np.clip((1.2 if small else 0.9) * depth + 0.16 * payoff_lines + 2.4, 4.0, 26.0)),
-        ),
-    )
+    height = float(np.clip((1.2 if small else 0.9) * depth + 0.16 * payoff_lines + 2.4, 4.0, 26.0))
+    fig, ax = target_axes(ax, figsize=(width, height))
     colors = player_colors(game.num_players)
     text_size = 7.5 if small else 6.0
 
-    # ---- edges
     kids = nodes[nodes > 0]
+    _draw_edges(ax, game, kids, x, y, reach, min_reach)
+    decision = nodes[game.kind[nodes] == DECISION]
+    arcs = _draw_infoset_arcs(ax, game, decision, x, y, colors)
+    _draw_nodes(ax, fig, game, drawn, cut, x, y, colors, leaves)
+    if small:
+        _edge_labels(ax, game, kids, x, y, edge_prob, reach, min_reach, text_size)
+        _node_names(ax, fig, game, decision, x, y, reach, colors, text_size, leaves)
+    if show_payoffs:
+        _payoffs(ax, game, np.flatnonzero(drawn & (game.kind == TERMINAL)), x, y, colors, text_size)
+
+    # ---- frame, title, legend
+    ax.set_xlim(-0.8, max(leaves - 1, 0) + 0.8)
+    ax.set_ylim(-depth - 0.35 - 0.2 * payoff_lines, 0.5)
+    ax.axis("off")
+    heading = title if title is not None else (game.title or "Game tree")
+    heading = textwrap.fill(heading, 90)
+    if pruned:
+        heading += (
+            f"\n(the part reached in play: {nodes.size} of {n} nodes, those reached with probability above "
+            f"{short_number(min_reach)} and their children)"
+        )
+    ax.set_title(heading, fontsize=11)
+    handles = _legend_handles(game, colors, drawn, cut, arcs, reach is not None, show_payoffs)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=min(len(handles), 5),
+              fontsize=8.5, frameon=False)
+    return fig
+
+
+def _checked(game: Any, profile: Any, max_nodes: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(reach, edge_prob)`` of the profile per node (``None`` without one), once the arguments are checked."""
+    if not isinstance(game, ExtensiveFormGame):
+        raise GameError(f"plot_tree draws an extensive-form game, not {type(game).__name__}")
+    if game.batch_size is not None:
+        raise GameError("plot_tree draws one game, not a batch; pick one with game.batch_item(b)")
+    if isinstance(profile, Solution):
+        profile = profile.profile
+    if profile is not None and not isinstance(profile, BehaviorProfile):
+        raise GameError(f"the profile must be a BehaviorProfile or a Solution, not {type(profile).__name__}")
+    if max_nodes < 1:
+        raise GameError(f"max_nodes must be positive, got {max_nodes}")
+    if profile is None:
+        return None, None
+    if profile.game is not game and not profile.game.structurally_equal(game):
+        raise GameError("the profile belongs to a different game")
+    if profile.batch_size is not None or profile.game.batch_size is not None:
+        raise GameError("plot_tree takes a single profile; pick one with profile.batch_item(b)")
+    return np.asarray(profile.node_reach(), np.float64), np.asarray(profile.edge_probabilities(), np.float64)
+
+
+def _drawn(game: ExtensiveFormGame, reach: np.ndarray | None, max_nodes: int, min_reach: float) -> np.ndarray:
+    """The nodes to draw: all of a small tree, the equilibrium-relevant part of a large one."""
+    n = game.num_nodes
+    if n <= max_nodes:
+        return np.ones(n, bool)
+    if reach is None:
+        raise GameError(
+            f"the tree has {n} nodes, more than max_nodes={max_nodes}; pass a profile to draw only the part "
+            "that play reaches, or raise max_nodes"
+        )
+    drawn = _relevant(game, reach, min_reach)
+    if drawn.sum() > max_nodes:
+        raise GameError(
+            f"the tree has {n} nodes and even the part reached with probability above "
+            f"{short_number(min_reach)} has {int(drawn.sum())}, more than max_nodes={max_nodes}; "
+            "raise max_nodes or min_reach"
+        )
+    return drawn
+
+
+def _draw_edges(ax: Axes, game, kids, x, y, reach, min_reach) -> None:
+    """One line collection of the edges into ``kids``, wide and dark where play goes."""
     par = game.parent[kids]
     segments = np.stack([np.column_stack([x[par], y[par]]), np.column_stack([x[kids], y[kids]])], axis=1)
     if reach is None:
@@ -275,9 +306,10 @@ def plot_tree(
         )
     ax.add_collection(LineCollection(segments, linewidths=widths, colors=edge_colors, zorder=1, capstyle="round"))
 
-    # ---- information sets with several drawn nodes: dashed arcs between neighbours
+
+def _draw_infoset_arcs(ax: Axes, game, decision, x, y, colors) -> bool:
+    """Dashed arcs between neighbouring drawn nodes of each information set; whether there were any."""
     arcs, arc_colors = [], []
-    decision = nodes[game.kind[nodes] == DECISION]
     infosets = game.infoset[decision]
     for i in np.unique(infosets):
         members = decision[infosets == i]
@@ -292,8 +324,11 @@ def plot_tree(
         ax.add_collection(
             LineCollection(arcs, colors=arc_colors, linestyles=(0, (4, 3)), linewidths=1.1, alpha=0.8, zorder=2)
         )
+    return bool(arcs)
 
-    # ---- nodes: one scatter per kind, so that a legend entry and a collection match
+
+def _draw_nodes(ax: Axes, fig: Figure, game, drawn, cut, x, y, colors, leaves: int) -> None:
+    """One scatter per kind (per player for decision nodes), so that a legend entry and a collection match."""
     # marker diameter (points) shrinks with the space per leaf column, between 3 and 8.5
     column = ax.get_position().width * fig.get_figwidth() / (leaves + 1.6)
     size = float(np.clip(0.45 * column * 72.0, 3.0, 8.5)) ** 2
@@ -315,35 +350,15 @@ def plot_tree(
         edge = [colors[int(game.player[h])] if kind[h] == DECISION else CHANCE_COLOR for h in these]
         ax.scatter(x[these], y[these], s=size, facecolors="white", edgecolors=edge, linewidths=1.4, zorder=3)
 
-    # ---- text
-    if small:
-        _edge_labels(ax, game, kids, x, y, edge_prob, reach, min_reach, text_size)
-        _node_names(ax, fig, game, decision, x, y, reach, colors, text_size, leaves)
-    if show_payoffs:
-        shown = np.flatnonzero(drawn & (kind == TERMINAL))
-        index = game.terminal_index[shown]
-        for p in range(game.num_players):
-            for h, z in zip(shown, index, strict=True):
-                ax.annotate(_number(game.payoffs[z, p]), (x[h], y[h]), xytext=(0, -8 - 9 * p),
-                            textcoords="offset points", ha="center", va="top", fontsize=text_size,
-                            color=colors[p], zorder=4)
 
-    # ---- frame, title, legend
-    ax.set_xlim(-0.8, max(leaves - 1, 0) + 0.8)
-    ax.set_ylim(-depth - 0.35 - 0.2 * payoff_lines, 0.5)
-    ax.axis("off")
-    heading = title if title is not None else (game.title or "Game tree")
-    heading = textwrap.fill(heading, 90)
-    if pruned:
-        heading += (
-            f"\n(the part reached in play: {nodes.size} of {n} nodes, those reached with probability above "
-            f"{short_number(min_reach)} and their children)"
-        )
-    ax.set_title(heading, fontsize=11)
-    handles = _legend_handles(game, colors, drawn, cut, bool(arcs), reach is not None, show_payoffs)
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=min(len(handles), 5),
-              fontsize=8.5, frameon=False)
-    return fig
+def _payoffs(ax: Axes, game, shown, x, y, colors, size: float) -> None:
+    """The payoffs under the terminals ``shown``, one line per player in the player's colour."""
+    index = game.terminal_index[shown]
+    for p in range(game.num_players):
+        for h, z in zip(shown, index, strict=True):
+            ax.annotate(_number(game.payoffs[z, p]), (x[h], y[h]), xytext=(0, -8 - 9 * p),
+                        textcoords="offset points", ha="center", va="top", fontsize=size,
+                        color=colors[p], zorder=4)
 
 
 def _arc(x0: float, y0: float, x1: float, y1: float, points: int = 24) -> np.ndarray:

@@ -6,7 +6,8 @@ sources, max_nodes), ``[solver]`` (method and options for ``negsim run``),
 (name, payoff, preconditions), ``[[issues]]``, ``[[stages]]`` (with ``[[stages.moves]]``),
 ``[[chance]]`` and ``[[expect]]``. Every error names the file, the key path
 (``agents[1].preconditions[0].condition``) and, where it can, the line; a misspelt key or
-name comes with the nearest valid one.
+name comes with the nearest valid one. The keys a section allows are the dataclass fields
+of the model class it fills (:class:`~negsim.negotiation.Agent` for ``[[agents]]``, ...).
 
 Bundled scenarios are found by name (``istanbul-2025``) from any directory after
 ``pip install``; any other ``.toml`` file is found by path.
@@ -18,8 +19,8 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,26 +38,49 @@ from negsim.negotiation.model import (
     Stage,
 )
 from negsim.negotiation.validation import check_values
+from negsim.scenarios._lines import key_lines, line_of
 
 __all__ = ["Scenario", "load_scenario", "parse_scenario", "bundled_scenarios", "scenario_path"]
 
-_SECTIONS = {"scenario", "solver", "parameters", "agents", "issues", "stages", "chance", "expect"}
-_SCENARIO_KEYS = {"name", "title", "date", "description", "sources", "max_nodes"}
-_SOLVER_KEYS = {"method", "iterations", "tremble", "tolerance"}
-_PARAMETER_KEYS = {"value", "source", "range", "prior", "unit", "description", "calibrated", "source_date"}
+
+def _fields(model: type, *, without: Iterable[str] = ()) -> frozenset[str]:
+    return frozenset(f.name for f in fields(model)) - frozenset(without)
+
+
+# The keys each section allows are the fields of the model class it fills, so that a field
+# added to the model is a key of the file at once. Where a file's names differ from the
+# model's: a top-level section fills the Negotiation field of its name, except [[expect]],
+# which fills `expectations`; [scenario] holds the Negotiation's other fields; a parameter's
+# name is the key of its table ([parameters.NAME]), not a key inside it.
+_SECTION_FIELDS = {
+    "solver": "solver",
+    "parameters": "parameters",
+    "agents": "agents",
+    "issues": "issues",
+    "stages": "stages",
+    "chance": "chance",
+    "expect": "expectations",
+}
+_ALLOWED_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset({"scenario", *_SECTION_FIELDS}),
+    "scenario": _fields(Negotiation, without=_SECTION_FIELDS.values()),
+    # Negotiation.solver is a plain mapping of options for `negsim run`, with no model class
+    "solver": frozenset({"method", "iterations", "tremble", "tolerance"}),
+    "parameters": _fields(Parameter, without={"name"}),
+    "issues": _fields(Issue),
+    "agents": _fields(Agent),
+    "agents.preconditions": _fields(Precondition),
+    "stages": _fields(Stage),
+    "stages.moves": _fields(Move),
+    "chance": _fields(Chance),
+    "expect": _fields(Expectation),
+}
 _PRIOR_KEYS = {
     "uniform": {"low", "high"},
     "normal": {"mean", "sd", "low", "high"},
     "beta": {"a", "b", "low", "high"},
     "triangular": {"low", "mode", "high"},
 }
-_AGENT_KEYS = {"name", "payoff", "preconditions", "description"}
-_PRECONDITION_KEYS = {"move", "condition", "kind", "cost", "description", "source"}
-_ISSUE_KEYS = {"name", "values", "initial", "description"}
-_STAGE_KEYS = {"name", "agent", "moves", "when", "observed_by", "description", "date"}
-_MOVE_KEYS = {"name", "set", "when", "end", "kind", "label", "description"}
-_CHANCE_KEYS = {"name", "outcomes", "observed_by", "after", "when", "description"}
-_EXPECT_KEYS = {"fact", "condition", "at_least", "at_most", "counterfactual", "description", "structural"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +110,7 @@ class Scenario:
         """The same error with this scenario's file and the line of its key."""
         if exc.source is not None:
             return exc
-        line = exc.line if exc.line is not None else _line_of(self.lines, exc.key)
+        line = exc.line if exc.line is not None else line_of(self.lines, exc.key)
         return ScenarioError(exc.message, source=str(self.path or self.name), line=line, key=exc.key)
 
     def compile(self, parameters: Mapping[str, Any] | None = None):
@@ -134,8 +158,8 @@ def bundled_scenarios() -> dict[str, tuple[str, Path]]:
     for folder in _bundled_dirs():
         for path in sorted(folder.glob("*.toml")):
             try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                data = tomllib.loads(_read_text(path))
+            except (ScenarioError, tomllib.TOMLDecodeError):
                 continue
             meta = data.get("scenario", {}) if isinstance(data.get("scenario"), dict) else {}
             name = str(meta.get("name") or path.stem.replace("_", "-"))
@@ -185,15 +209,19 @@ def load_scenario(spec: str | Path) -> Scenario:
     ['Ukraine', 'Russia', 'US', 'EU']
     """
     path = scenario_path(spec)
+    return parse_scenario(_read_text(path), source=str(path), path=path)
+
+
+def _read_text(path: Path) -> str:
+    """The text of a scenario file: every file the loader reads is read here."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"the file is not UTF-8 text (byte {exc.start})", source=str(path)) from None
-    return parse_scenario(text, source=str(path), path=path)
 
 
 def parse_scenario(text: str, *, source: str = "<scenario>", path: Path | None = None) -> Scenario:
@@ -204,6 +232,9 @@ def parse_scenario(text: str, *, source: str = "<scenario>", path: Path | None =
     ScenarioError
         With ``source``, the key path and the line of the first problem.
     """
+    # Editors on Windows save "UTF-8 with BOM"; the BOM is not part of the TOML text (the
+    # Gambit readers accept it too), and dropping it shifts no line number.
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -214,11 +245,11 @@ def parse_scenario(text: str, *, source: str = "<scenario>", path: Path | None =
         raise ScenarioError(f"TOML syntax error: {message}", source=source, line=line) from None
     except (RecursionError, ValueError) as exc:
         raise ScenarioError(f"TOML syntax error: {type(exc).__name__}", source=source) from None
-    lines = _key_lines(text)
+    lines = key_lines(text)
     try:
         return _build(data, path=path, lines=lines)
     except ScenarioError as exc:
-        line = exc.line if exc.line is not None else _line_of(lines, exc.key)
+        line = exc.line if exc.line is not None else line_of(lines, exc.key)
         raise ScenarioError(exc.message, source=source, line=line, key=exc.key) from None
 
 
@@ -228,9 +259,9 @@ def parse_scenario(text: str, *, source: str = "<scenario>", path: Path | None =
 # expressions) is checked by negsim.negotiation.validation, in one place for files and for
 # negotiations written in Python.
 def _build(data: dict[str, Any], *, path: Path | None, lines: dict[str, int]) -> Scenario:
-    _keys(data, _SECTIONS, "")
+    _keys(data, _ALLOWED_KEYS[""], "")
     meta = _table(data.get("scenario", {}), "scenario")
-    _keys(meta, _SCENARIO_KEYS, "scenario")
+    _keys(meta, _ALLOWED_KEYS["scenario"], "scenario")
     solver = _solver_section(data.get("solver", {}))
     parameters = _parameters_section(data.get("parameters", {}))
     issues = _issues_section(data.get("issues", []))
@@ -271,7 +302,7 @@ def _scenario_section(meta: dict[str, Any], path: Path | None) -> dict[str, Any]
 
 def _solver_section(value: Any) -> dict[str, Any]:
     solver = _table(value, "solver")
-    _keys(solver, _SOLVER_KEYS, "solver")
+    _keys(solver, _ALLOWED_KEYS["solver"], "solver")
     if "iterations" in solver:
         _integer(solver["iterations"], "solver.iterations")
     for key in ("tremble", "tolerance"):
@@ -287,7 +318,7 @@ def _parameters_section(value: Any) -> list[Parameter]:
     for name, spec in _table(value, "parameters").items():
         where = f"parameters.{name}"
         spec = _table(spec, where) if isinstance(spec, dict) else {"value": spec, "source": None}
-        _keys(spec, _PARAMETER_KEYS, where)
+        _keys(spec, _ALLOWED_KEYS["parameters"], where)
         if "value" not in spec:
             raise ScenarioError("a parameter needs a value", key=f"{where}.value")
         value = _number(spec["value"], f"{where}.value")
@@ -315,7 +346,7 @@ def _issues_section(value: Any) -> list[Issue]:
     for k, spec in enumerate(_array(value, "issues")):
         where = f"issues[{k}]"
         spec = _table(spec, where)
-        _keys(spec, _ISSUE_KEYS, where)
+        _keys(spec, _ALLOWED_KEYS["issues"], where)
         values = spec.get("values")
         if not isinstance(values, list) or not values:
             raise ScenarioError("an issue needs a non-empty list of values", key=f"{where}.values")
@@ -342,7 +373,7 @@ def _agents_section(value: Any) -> list[Agent]:
     for k, spec in enumerate(_array(value, "agents")):
         where = f"agents[{k}]"
         spec = _table(spec, where)
-        _keys(spec, _AGENT_KEYS, where)
+        _keys(spec, _ALLOWED_KEYS["agents"], where)
         payoff = spec.get("payoff", 0.0)
         if isinstance(payoff, dict):
             for term, expr in payoff.items():
@@ -363,7 +394,7 @@ def _agents_section(value: Any) -> list[Agent]:
 
 def _precondition(value: Any, where: str) -> Precondition:
     spec = _table(value, where)
-    _keys(spec, _PRECONDITION_KEYS, where)
+    _keys(spec, _ALLOWED_KEYS["agents.preconditions"], where)
     for required in ("move", "condition"):
         if required not in spec:
             raise ScenarioError(f"a precondition needs '{required}'", key=f"{where}.{required}")
@@ -385,7 +416,7 @@ def _stages_section(value: Any) -> list[Stage]:
     for k, spec in enumerate(_array(value, "stages")):
         where = f"stages[{k}]"
         spec = _table(spec, where)
-        _keys(spec, _STAGE_KEYS, where)
+        _keys(spec, _ALLOWED_KEYS["stages"], where)
         if "agent" not in spec:
             raise ScenarioError("a stage needs an agent", key=f"{where}.agent")
         moves = _array(spec.get("moves", []), f"{where}.moves")
@@ -405,7 +436,7 @@ def _stages_section(value: Any) -> list[Stage]:
 
 def _move(value: Any, where: str) -> Move:
     spec = _table(value, where)
-    _keys(spec, _MOVE_KEYS, where)
+    _keys(spec, _ALLOWED_KEYS["stages.moves"], where)
     effects = _table(spec.get("set", {}), f"{where}.set")
     for issue, effect in effects.items():
         if isinstance(effect, float) and not math.isfinite(effect):
@@ -431,7 +462,7 @@ def _chance_section(value: Any) -> list[Chance]:
     for k, spec in enumerate(_array(value, "chance")):
         where = f"chance[{k}]"
         spec = _table(spec, where)
-        _keys(spec, _CHANCE_KEYS, where)
+        _keys(spec, _ALLOWED_KEYS["chance"], where)
         outcomes = _table(spec.get("outcomes", {}), f"{where}.outcomes")
         if not outcomes:
             raise ScenarioError("a chance event needs outcomes with probabilities", key=f"{where}.outcomes")
@@ -457,7 +488,7 @@ def _expect_section(value: Any) -> list[Expectation]:
     for k, spec in enumerate(_array(value, "expect")):
         where = f"expect[{k}]"
         spec = _table(spec, where)
-        _keys(spec, _EXPECT_KEYS, where)
+        _keys(spec, _ALLOWED_KEYS["expect"], where)
         for required in ("fact", "condition"):
             if required not in spec:
                 raise ScenarioError(f"an expectation needs '{required}'", key=f"{where}.{required}")
@@ -484,7 +515,7 @@ def _expect_section(value: Any) -> list[Expectation]:
 
 
 # ---------------------------------------------------------------------------- checks
-def _keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+def _keys(table: Mapping[str, Any], allowed: frozenset[str] | set[str], where: str) -> None:
     for key in table:
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
@@ -618,106 +649,3 @@ def _kind(value: Any) -> str:
         dict: "a table",
     }
     return names.get(type(value), type(value).__name__)
-
-
-# ---------------------------------------------------------------------------- lines
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\.\"' ]+?)\s*=")
-_INLINE_KEY = re.compile(r"([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
-
-
-def _key_lines(text: str) -> dict[str, int]:
-    """Map key paths such as ``agents[1].preconditions[0].move`` to 1-based line numbers.
-
-    A light scanner of the TOML text (tomllib gives no positions); it understands table
-    and array-of-tables headers, dotted keys, one-line inline tables, and skips the body
-    of multi-line strings and arrays.
-    """
-    out: dict[str, int] = {}
-    counters: dict[str, int] = {}
-    current = ""
-    in_string: str | None = None
-    depth = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if in_string:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        if depth > 0:
-            depth += _bracket_balance(line)
-            continue
-        match = _HEADER.match(line)
-        if match and not _KEY.match(line):
-            double = match.group(1) == "[["
-            parts = [p.strip().strip('"') for p in match.group(2).split(".")]
-            path = _resolve(parts, counters, double)
-            current = path
-            out.setdefault(path, number)
-            continue
-        match = _KEY.match(line)
-        if match:
-            key = ".".join(p.strip().strip('"') for p in match.group(1).split("."))
-            path = f"{current}.{key}" if current else key
-            out.setdefault(path, number)
-            rest = line[match.end() :]
-            for triple in ('"""', "'''"):
-                if rest.count(triple) == 1:
-                    in_string = triple
-            stripped = rest.strip()
-            if stripped.startswith("{"):
-                for inner in _INLINE_KEY.finditer(stripped):
-                    out.setdefault(f"{path}.{inner.group(1).strip(chr(34))}", number)
-            if stripped.startswith("["):
-                depth = _bracket_balance(rest)
-    return out
-
-
-def _resolve(parts: list[str], counters: dict[str, int], double: bool) -> str:
-    path = ""
-    for i, part in enumerate(parts):
-        base = f"{path}.{part}" if path else part
-        last = i == len(parts) - 1
-        if last and double:
-            index = counters.get(base, -1) + 1
-            counters[base] = index
-            # nested arrays restart when their parent changes
-            for key in list(counters):
-                if key.startswith(f"{base}[{index}]."):
-                    del counters[key]
-            path = f"{base}[{index}]"
-        elif base in counters:
-            path = f"{base}[{counters[base]}]"
-        else:
-            path = base
-    return path
-
-
-def _bracket_balance(text: str) -> int:
-    balance, quote = 0, None
-    for ch in text:
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            break
-        elif ch == "[":
-            balance += 1
-        elif ch == "]":
-            balance -= 1
-    return balance
-
-
-def _line_of(lines: Mapping[str, int], key: str | None) -> int | None:
-    if not key:
-        return None
-    probe = key
-    while probe:
-        if probe in lines:
-            return lines[probe]
-        cut = max(probe.rfind("."), probe.rfind("["))
-        if cut <= 0:
-            break
-        probe = probe[:cut]
-    return None

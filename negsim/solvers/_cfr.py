@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ from negsim.errors import SolverError
 from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.profile import BehaviorProfile
 from negsim.solvers._plex import Evaluator
+from negsim.solvers.budget import deadline
 from negsim.solvers.solution import Solution
 
 __all__ = ["cfr", "VARIANTS"]
@@ -68,6 +70,147 @@ class _State:
         self.plan = ev.plan(p, sigma)
 
 
+# ---------------------------------------------------------------------------- the variants' rules
+# A variant is a regret rule and an averaging rule (the module docstring's table). ``begin(t)``
+# computes the iteration's scalars once; the per-player calls then do array work only.
+class _SummedRegrets:
+    """CFR: ``R += r_t``; the strategy matches the positive part of ``R``."""
+
+    def begin(self, t: int) -> None:
+        pass
+
+    def update(self, regret: np.ndarray, increment: np.ndarray) -> np.ndarray:
+        regret += increment
+        return np.maximum(regret, 0.0)
+
+
+class _ClippedRegrets(_SummedRegrets):
+    """CFR+: ``R = max(R + r_t, 0)``, kept clipped, so the strategy matches ``R`` itself."""
+
+    def update(self, regret: np.ndarray, increment: np.ndarray) -> np.ndarray:
+        regret += increment
+        np.maximum(regret, 0.0, out=regret)
+        return regret
+
+
+class _LinearRegrets(_SummedRegrets):
+    """Linear CFR: ``R += t r_t``."""
+
+    def begin(self, t: int) -> None:
+        self.t = t
+
+    def update(self, regret: np.ndarray, increment: np.ndarray) -> np.ndarray:
+        regret += self.t * increment
+        return np.maximum(regret, 0.0)
+
+
+class _DiscountedRegrets(_SummedRegrets):
+    """DCFR: positive and negative regrets discounted by ``alpha`` and ``beta`` before adding ``r_t``."""
+
+    def __init__(self, alpha: float, beta: float) -> None:
+        self.alpha, self.beta = alpha, beta
+        self.discounts: tuple[float, float] | None = None
+
+    def begin(self, t: int) -> None:
+        if t == 1:
+            self.discounts = None
+            return
+        base = float(t - 1)
+        positive = base**self.alpha / (base**self.alpha + 1.0)
+        negative = base**self.beta / (base**self.beta + 1.0) if np.isfinite(self.beta) else 0.0
+        self.discounts = (positive, negative)
+
+    def update(self, regret: np.ndarray, increment: np.ndarray) -> np.ndarray:
+        if self.discounts is not None:
+            regret *= np.where(regret > 0, *self.discounts)
+        regret += increment
+        return np.maximum(regret, 0.0)
+
+
+class _UniformAverage:
+    """CFR: the average strategy sums the realization plans, ``S += x_t``."""
+
+    def begin(self, t: int) -> None:
+        pass
+
+    def add(self, average: np.ndarray, plan: np.ndarray) -> None:
+        average += plan
+
+
+class _LinearAverage(_UniformAverage):
+    """CFR+ and linear CFR: ``S += t x_t``."""
+
+    def begin(self, t: int) -> None:
+        self.weight = float(t)
+
+    def add(self, average: np.ndarray, plan: np.ndarray) -> None:
+        average += self.weight * plan if self.weight != 1.0 else plan
+
+
+class _DiscountedAverage(_UniformAverage):
+    """DCFR: ``S = S ((t - 1) / t)^gamma + x_t``."""
+
+    def __init__(self, gamma: float) -> None:
+        self.gamma = gamma
+        self.discount: float | None = None
+
+    def begin(self, t: int) -> None:
+        self.discount = ((t - 1) / t) ** self.gamma if t > 1 else None
+
+    def add(self, average: np.ndarray, plan: np.ndarray) -> None:
+        if self.discount is not None:
+            average *= self.discount
+        average += plan
+
+
+def _rules(variant: str, alpha: float, beta: float, gamma: float) -> tuple[_SummedRegrets, _UniformAverage]:
+    """The regret and averaging rules of ``variant``."""
+    if variant == "cfr":
+        return _SummedRegrets(), _UniformAverage()
+    if variant == "cfr+":
+        return _ClippedRegrets(), _LinearAverage()
+    if variant == "lcfr":
+        return _LinearRegrets(), _LinearAverage()
+    return _DiscountedRegrets(alpha, beta), _DiscountedAverage(gamma)
+
+
+def _iterate(ev: Evaluator, states: list[_State], plans: list[np.ndarray], regrets: _SummedRegrets,
+             averages: _UniformAverage, alternating: bool, tremble: float) -> None:
+    """One iteration on one block: players in turn, or all from the same strategies."""
+    directs = None if alternating else [ev.direct_values(p, plans) for p in range(len(states))]
+    for p, st in enumerate(states):
+        averages.add(st.average, st.plan)  # the average accumulates the current strategy's plan
+        direct = ev.direct_values(p, plans) if directs is None else directs[p]
+        ev.counterfactual_values(p, st.sigma, direct, increments=st.increment, root=False)
+        ev.regret_match(p, regrets.update(st.regret, st.increment), st.sigma, tremble)
+        ev.plan(p, st.sigma, out=st.plan)
+
+
+class _Best:
+    """The lowest-NashConv average seen at a checkpoint, per game of each block (for ``time_limit``)."""
+
+    def __init__(self, runs: list[tuple[Evaluator, list[_State], list[np.ndarray]]]) -> None:
+        self.runs = runs
+        self.nash_conv: list[Any] = [np.inf] * len(runs)
+        self.averages: list[list[np.ndarray] | None] = [None] * len(runs)
+
+    def record(self, parts: list[Any]) -> None:
+        for k, ((_, states, _), nc) in enumerate(zip(self.runs, parts, strict=True)):
+            better = np.asarray(nc) < self.nash_conv[k]
+            if not np.any(better):
+                continue
+            kept = self.averages[k]
+            self.averages[k] = [st.average.copy() if kept is None else np.where(better, st.average, old)
+                                for st, old in zip(states, kept or [None] * len(states), strict=True)]
+            self.nash_conv[k] = np.where(better, nc, self.nash_conv[k])
+
+    def restore(self) -> None:
+        """Put the best averages back into the states (each game's own best)."""
+        for (_, states, _), kept in zip(self.runs, self.averages, strict=True):
+            for st, average in zip(states, kept or [st.average for st in states], strict=True):
+                st.average = average
+
+
 def cfr(
     game: ExtensiveFormGame,
     *,
@@ -84,6 +227,7 @@ def cfr(
     seed: int | None = None,
     tremble: float = 0.0,
     progress: bool = False,
+    time_limit: float | None = None,
 ) -> Solution:
     """Run a CFR variant on an extensive game (or a batch of games) with perfect recall.
 
@@ -124,6 +268,13 @@ def cfr(
         unperturbed game.
     progress : bool
         Show a progress bar (tqdm) on long runs.
+    time_limit : float, optional
+        Seconds of wall-clock time the run may take. The clock is read once per
+        iteration; when the limit has passed, the current average is measured as one
+        more tracking point and the run stops, returning, for each game, the average
+        with the lowest NashConv among the tracking points (``converged=False``,
+        ``info["stopped_early"] = True``, ``info["time_limit"]`` the limit; ``iterations``
+        counts the iterations run). At least one iteration always runs.
 
     Returns
     -------
@@ -144,91 +295,105 @@ def cfr(
     True
     >>> bool(solution.nash_conv < 1e-3)
     True
+
+    With a time limit the run stops early and says so:
+
+    >>> quick = cfr(library.leduc_poker(), iterations=10**9, time_limit=0.5)
+    >>> quick.info["stopped_early"], quick.converged, quick.iterations < 10**9
+    (True, False, True)
     """
+    started = time.perf_counter()
+    variant = _check_options(game, variant, iterations, track_every, tremble)
+    stop_at = deadline(time_limit, started)
+    iterations = int(iterations)
+    runs = []  # (evaluator, states, plans) of each block of the batch
+    for columns in _blocks(game):
+        ev = Evaluator(game if columns is None else _block_game(game, columns))
+        sigmas = [_initial_sigma(ev, game, p, initial, seed, tremble, columns) for p in range(game.num_players)]
+        states = [_State(ev, p, sigma) for p, sigma in enumerate(sigmas)]
+        runs.append((ev, states, [s.plan for s in states]))
+    regrets, averages = _rules(variant, alpha, beta, gamma)
+    checkpoints = _checkpoints(iterations, track_every, target_nash_conv is not None)
+    history: list[tuple[int, Any]] = []
+    converged: bool | None = None if target_nash_conv is None else False
+    best = _Best(runs) if stop_at is not None else None
+    bar = _progress_bar(progress, iterations, variant)
+    t, stopped = 0, False
+    for t in range(1, iterations + 1):
+        regrets.begin(t)
+        averages.begin(t)
+        for ev, states, plans in runs:
+            _iterate(ev, states, plans, regrets, averages, alternating, tremble)
+        if bar is not None:
+            bar.update(1)
+        stopped = stop_at is not None and t < iterations and time.perf_counter() > stop_at
+        if not stopped and not checkpoints(t):
+            continue
+        parts = [_average_nash_conv(ev, states) for ev, states, _ in runs]
+        nc = _joined(parts)
+        history.append((t, nc if np.ndim(nc) == 0 else tuple(np.asarray(nc).tolist())))
+        if best is not None:
+            best.record(parts)
+        if bar is not None:
+            bar.set_postfix(nash_conv=f"{np.max(nc):.3g}")
+        if target_nash_conv is not None and np.all(np.asarray(nc) <= target_nash_conv):
+            converged, stopped = True, False
+            break
+        if (callback is not None and callback(t, nc)) or stopped:
+            break
+    if bar is not None:
+        bar.close()
+    if stopped:
+        best.restore()
+        converged = False
+    solution = _finish(game, runs, variant, t, history, target_nash_conv, converged)
+    info = {
+        "variant": variant,
+        "alternating": alternating,
+        **({"alpha": alpha, "beta": beta, "gamma": gamma} if variant == "dcfr" else {}),
+        **({"tremble": tremble} if tremble else {}),
+        "profile": "average",
+        **({"stopped_early": True, "time_limit": float(time_limit)} if stopped else {}),
+    }
+    return replace(solution, seconds=time.perf_counter() - started, info=info)
+
+
+def _check_options(game: Any, variant: str, iterations: int, track_every: int | None, tremble: float) -> str:
+    """The variant's canonical name, after checking the game and the options."""
     if not isinstance(game, ExtensiveFormGame):
         raise SolverError("CFR solves extensive-form games; convert a normal-form game with to_extensive")
     variant = variant.lower()
     if variant not in VARIANTS:
         raise SolverError(f"unknown CFR variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    game.require_perfect_recall('CFR', error=SolverError)
-    iterations = int(iterations)
-    if iterations < 1:
+    game.require_perfect_recall("CFR", error=SolverError)
+    if int(iterations) < 1:
         raise SolverError("iterations must be at least 1")
     if track_every is not None and track_every < 0:
         raise SolverError("track_every must be non-negative")
     max_actions = int(game.infosets.num_actions.max(initial=1))
     if not 0.0 <= tremble < 1.0 / max_actions:
         raise SolverError(f"tremble must lie in [0, 1/{max_actions}) for this game, got {tremble!r}")
+    return variant
 
-    started = time.perf_counter()
-    n = game.num_players
-    runs = []  # (evaluator, states, plans) of each block of the batch
-    for columns in _blocks(game):
-        ev = Evaluator(game if columns is None else _block_game(game, columns))
-        states = [_State(ev, p, _initial_sigma(ev, game, p, initial, seed, tremble, columns)) for p in range(n)]
-        runs.append((ev, states, [s.plan for s in states]))
-    checkpoints = _checkpoints(iterations, track_every, target_nash_conv is not None)
-    history: list[tuple[int, Any]] = []
-    converged: bool | None = None if target_nash_conv is None else False
-    plus = variant == "cfr+"
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+def _progress_bar(progress: bool, iterations: int, variant: str) -> Any:
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
 
-        bar = tqdm(total=iterations, desc=f"{variant}", unit="it", leave=False)
+    return tqdm(total=iterations, desc=f"{variant}", unit="it", leave=False)
 
-    t = 0
-    for t in range(1, iterations + 1):
-        avg_weight = 1.0 if variant == "cfr" else float(t)
-        if variant == "dcfr" and t > 1:
-            avg_discount = ((t - 1) / t) ** gamma
-            base = float(t - 1)
-            pos_discount = base**alpha / (base**alpha + 1.0)
-            neg_discount = base**beta / (base**beta + 1.0) if np.isfinite(beta) else 0.0
-        order = range(n)
-        for ev, states, plans in runs:
-            if not alternating:
-                directs = [ev.direct_values(p, plans) for p in order]
-            for p in order:
-                st = states[p]
-                # average strategy: accumulate the realization plan of the current strategy
-                if variant == "dcfr":
-                    if t > 1:
-                        st.average *= avg_discount
-                    st.average += st.plan
-                else:
-                    st.average += avg_weight * st.plan if avg_weight != 1.0 else st.plan
-                direct = directs[p] if not alternating else ev.direct_values(p, plans)
-                ev.counterfactual_values(p, st.sigma, direct, increments=st.increment, root=False)
-                regret = st.regret
-                if variant == "dcfr" and t > 1:
-                    regret *= np.where(regret > 0, pos_discount, neg_discount)
-                if variant == "lcfr":
-                    regret += t * st.increment
-                else:
-                    regret += st.increment
-                if plus:
-                    np.maximum(regret, 0.0, out=regret)
-                    ev.regret_match(p, regret, st.sigma, tremble)
-                else:
-                    ev.regret_match(p, np.maximum(regret, 0.0), st.sigma, tremble)
-                ev.plan(p, st.sigma, out=st.plan)
-        if bar is not None:
-            bar.update(1)
-        if t in checkpoints:
-            nc = _joined([_average_nash_conv(ev, states) for ev, states, _ in runs])
-            history.append((t, nc if np.ndim(nc) == 0 else tuple(np.asarray(nc).tolist())))
-            if bar is not None:
-                bar.set_postfix(nash_conv=f"{np.max(nc):.3g}")
-            if target_nash_conv is not None and np.all(np.asarray(nc) <= target_nash_conv):
-                converged = True
-                break
-            if callback is not None and callback(t, nc):
-                break
-    if bar is not None:
-        bar.close()
 
+def _finish(
+    game: ExtensiveFormGame,
+    runs: list[tuple[Evaluator, list[_State], list[np.ndarray]]],
+    variant: str,
+    t: int,
+    history: list[tuple[int, Any]],
+    target_nash_conv: float | None,
+    converged: bool | None,
+) -> Solution:
+    """The Solution of the runs' average strategies after ``t`` iterations."""
     probabilities, values, gains = [], [], []
     for ev, states, _ in runs:
         probabilities.append(_average_probabilities(ev, states))
@@ -253,16 +418,8 @@ def cfr(
         values=np.moveaxis(values, 0, -1),
         nash_conv=nash_value,
         iterations=t,
-        seconds=time.perf_counter() - started,
         history=tuple(history),
         converged=converged,
-        info={
-            "variant": variant,
-            "alternating": alternating,
-            **({"alpha": alpha, "beta": beta, "gamma": gamma} if variant == "dcfr" else {}),
-            **({"tremble": tremble} if tremble else {}),
-            "profile": "average",
-        },
     )
 
 
@@ -325,19 +482,19 @@ def _initial_sigma(
     raise SolverError(f"initial must be 'uniform', 'random' or a BehaviorProfile, not {initial!r}")
 
 
-def _checkpoints(iterations: int, track_every: int | None, has_target: bool) -> set[int]:
-    if track_every is None:
-        if has_target:
-            return set(range(10, iterations + 1, 10)) | {iterations}
+def _checkpoints(iterations: int, track_every: int | None, has_target: bool) -> Callable[[int], bool]:
+    """Whether NashConv is measured after iteration ``t`` (a test, not a set: ``iterations`` may be huge)."""
+    if track_every is None and not has_target:
         points = {iterations}
         scale = 1
         while scale <= iterations:
             points.update(m * scale for m in (1, 2, 5) if m * scale <= iterations)
             scale *= 10
-        return points
-    if track_every == 0:
-        return {iterations}
-    return set(range(track_every, iterations + 1, track_every)) | {iterations}
+        return points.__contains__
+    every = 10 if track_every is None else track_every
+    if every == 0:
+        return iterations.__eq__
+    return lambda t: t % every == 0 or t == iterations
 
 
 def _normalized_average(st: _State) -> np.ndarray:

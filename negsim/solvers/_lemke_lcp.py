@@ -11,6 +11,7 @@ arithmetic for small problems) is :mod:`negsim.solvers.lemke`'s.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -26,6 +27,7 @@ from negsim.errors import SolverError
 
 __all__ = [
     "Accuracy",
+    "OutOfTime",
     "Outcome",
     "Problem",
     "Treeplex",
@@ -48,6 +50,10 @@ class Accuracy:
 
 class Unstable(SolverError):
     """Floating-point trouble in the pivoting (a cycle, a singular basis, a ray)."""
+
+
+class OutOfTime(SolverError):
+    """The time limit passed during the pivoting: no retry can help."""
 
 
 # ---------------------------------------------------------------------------- the LCP data
@@ -368,6 +374,7 @@ def run(
     exact: bool,
     accuracy: Accuracy,
     perturbation: float = 0.0,
+    stop_at: float | None = None,
 ) -> Outcome:
     p1, p2 = problem.plex
     layout = _Layout(p1.num_sequences, p2.num_sequences, p1.num_infosets + 1, p2.num_infosets + 1)
@@ -381,6 +388,8 @@ def run(
             raise SolverError(
                 f"Lemke's algorithm did not finish within {limit:,} pivots; raise max_pivots or try rational=True"
             )
+        if stop_at is not None and time.perf_counter() > stop_at:  # one clock read per O(rows^2) pivot
+            raise OutOfTime(f"Lemke's algorithm did not finish within the time limit ({pivots:,} pivots)")
         rows, vals = _column(M, entering)
         d = state.inverse[:, rows].dot(vals)
         r = _leaving_row(state, d, tol)

@@ -1,4 +1,4 @@
-"""Memory and size budgets: refuse a game that a solver cannot handle before allocating for it.
+"""Memory, size and time budgets: refuse a game that a solver cannot handle before allocating for it.
 
 A solver that runs out of memory dies inside numpy with a ``MemoryError`` (or the system
 kills the process) after minutes of swapping; one that enumerates too much never
@@ -11,6 +11,10 @@ The memory limit is :func:`memory_limit`: the environment variable
 ``NEGSIM_MEMORY_LIMIT`` (bytes, or with a suffix ``K``, ``M``, ``G``: ``NEGSIM_MEMORY_LIMIT=8G``),
 else :data:`DEFAULT_MEMORY_LIMIT`. All products of counts are Python integers, which
 cannot overflow.
+
+Time is budgeted by the solvers themselves: the iterative and enumerating ones take
+``time_limit=`` (seconds), checked with :func:`deadline` between iterations or chunks of
+work, and return what they have when it runs out (``info["stopped_early"]``).
 """
 
 from __future__ import annotations
@@ -21,14 +25,22 @@ from typing import Any
 
 from negsim.errors import SolverError
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "MAX_VERTEX_BASES", "MAX_LEMKE_HOWSON_SIZE", "memory_limit", "estimate", "check"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "MAX_VERTEX_BASES", "MAX_LEMKE_HOWSON_SIZE", "memory_limit", "estimate", "check",
+           "deadline", "vertex_bound"]
 
 DEFAULT_MEMORY_LIMIT: int = 4 * 2**30
 """Memory a solver may plan to use when ``NEGSIM_MEMORY_LIMIT`` is not set (4 GiB)."""
 
-MAX_VERTEX_BASES: int = 2_000_000
+MAX_VERTEX_BASES: int = 1_000_000
 """Vertex enumeration refuses games whose best-response polytopes may have more vertices than
-this (McMullen's upper bound, estimated by ``C(m + n, m)`` per player, as for support enumeration)."""
+this (:func:`vertex_bound`). Qhull computes a polytope's vertices in one C call that Ctrl-C cannot
+stop (negsim waits for it in a thread, so it can, but the call still runs to its end); at this
+bound, a 16x16 game, a random game has about 200,000 vertices and takes Qhull about 10 s and
+300 MB."""
+
+QHULL_BYTES_PER_VERTEX: int = 1536
+"""Peak memory of Qhull's halfspace intersection per vertex found (measured: about 1.2 KB on
+random 14x14 to 17x17 games)."""
 
 MAX_LEMKE_HOWSON_SIZE: int = 60
 """Lemke-Howson from every label on more strategies than this (both players) may pivot
@@ -36,6 +48,29 @@ exponentially long (Savani & von Stengel 2006); ``auto`` uses Lemke's algorithm 
 
 MAX_CORRELATED_ENTRIES: int = 20_000_000
 """Correlated equilibrium: most nonzero entries of the incentive constraints of its LP."""
+
+
+def vertex_bound(dimension: int, others: int) -> int:
+    """Most vertices the best-response polytope of a player with ``dimension`` strategies can have.
+
+    The polytope ``{x >= 0 : x B <= 1}`` of a player with ``m = dimension`` strategies
+    against ``n = others`` has at most ``m + n`` facets, so by McMullen's upper bound theorem
+    (1970) at most ``C(N - ceil(m/2), floor(m/2)) + C(N - floor(m/2) - 1, ceil(m/2) - 1)``
+    vertices with ``N = m + n``; and each vertex solves one of the ``C(m + n, m)`` square
+    systems that support enumeration solves. The bound is the smaller of the two (the
+    origin included). Python integers: no overflow.
+
+    Examples
+    --------
+    >>> vertex_bound(2, 3), vertex_bound(3, 3), vertex_bound(16, 16)
+    (5, 8, 980628)
+    """
+    m, facets = int(dimension), int(dimension) + int(others)
+    if m < 1:
+        return 1
+    low, high = m // 2, -(-m // 2)
+    theorem = math.comb(facets - high, low) + math.comb(facets - low - 1, high - 1)
+    return min(theorem, math.comb(facets, m))
 
 
 def memory_limit() -> int:
@@ -100,8 +135,10 @@ def estimate(game: Any, method: str) -> dict[str, Any]:
             out.update(bytes=8 * 4 * (m + k + 2) ** 2 + 6 * tensor, what=f"a {m + k + 2}-square tableau")
         elif method == "vertex" and n == 2:
             m, k = shape
-            bases = max(math.comb(m + k, m), 1)
-            out.update(count=bases, count_limit=MAX_VERTEX_BASES, count_what="possible vertices (C(m + n, m))")
+            bound = max(vertex_bound(m, k), vertex_bound(k, m))
+            out.update(bytes=QHULL_BYTES_PER_VERTEX * bound + 6 * tensor, what=f"Qhull on up to {bound:,} vertices",
+                       count=bound, count_limit=MAX_VERTEX_BASES,
+                       count_what="possible vertices of a best-response polytope")
         elif method == "qre":
             # the path follower's dense Jacobian is square in the number of strategies
             k = sum(shape) + 1
@@ -134,13 +171,50 @@ def check(game: Any, method: str) -> None:
     """
     need = estimate(game, method)
     limit = memory_limit()
-    if need["bytes"] > limit:
-        raise SolverError(
-            f"method {method!r} would need about {_size(need['bytes'])} for this game ({need['what']}); "
-            f"the limit is {_size(limit)} (raise it with NEGSIM_MEMORY_LIMIT, or use a method that needs less)"
-        )
     if "count" in need and need["count"] > need["count_limit"]:
         raise SolverError(
             f"method {method!r} would enumerate up to {need['count']:,} {need['count_what']} "
             f"(limit {need['count_limit']:,}); use 'lemke' (one equilibrium) or 'support' on smaller games"
         )
+    if need["bytes"] > limit:
+        raise SolverError(
+            f"method {method!r} would need about {_size(need['bytes'])} for this game ({need['what']}); "
+            f"the limit is {_size(limit)} (raise it with NEGSIM_MEMORY_LIMIT, or use a method that needs less)"
+        )
+
+
+def deadline(time_limit: float | None, started: float) -> float | None:
+    """The :func:`time.perf_counter` reading at which a solver started at ``started`` must stop.
+
+    ``None`` when there is no limit. Solvers compare the clock with it between
+    iterations or chunks of work (never inside one), so they overrun it by at most one
+    iteration or chunk.
+
+    Parameters
+    ----------
+    time_limit : float or None
+        Seconds of wall-clock time, a finite number above 0.
+    started : float
+        The solver's start, a :func:`time.perf_counter` reading.
+
+    Raises
+    ------
+    SolverError
+        If ``time_limit`` is not a positive finite number (or ``None``).
+
+    Examples
+    --------
+    >>> deadline(2.5, started=100.0)
+    102.5
+    >>> deadline(None, started=100.0) is None
+    True
+    """
+    if time_limit is None:
+        return None
+    try:
+        seconds = float(time_limit)
+    except (TypeError, ValueError):
+        raise SolverError(f"time_limit must be a number of seconds, got {time_limit!r}") from None
+    if isinstance(time_limit, bool) or not (math.isfinite(seconds) and seconds > 0):
+        raise SolverError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    return started + seconds

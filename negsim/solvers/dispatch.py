@@ -18,7 +18,9 @@ from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.normal import NormalFormGame
 from negsim.solvers.solution import Solution
 
-__all__ = ["solve", "methods", "methods_for", "iterative_methods", "choose_method"]
+__all__ = [
+    "solve", "methods", "methods_for", "method_options", "iterative_methods", "time_limited_methods", "choose_method"
+]
 
 LP_SEQUENCE_LIMIT = 200_000
 """Largest game (sequences of both players) that ``method="auto"`` solves with the LP."""
@@ -204,6 +206,57 @@ def iterative_methods() -> tuple[str, ...]:
     return tuple(name for name, m in _METHODS.items() if m.iterative)
 
 
+def method_options(name: str) -> frozenset[str] | None:
+    """The keyword options a method accepts (``None`` when its solver takes any).
+
+    Read from the solver's signature, so what :func:`negsim.solve` accepts and what this
+    reports cannot differ.
+
+    Raises
+    ------
+    SolverError
+        If the method is unknown.
+
+    Examples
+    --------
+    >>> "iterations" in method_options("cfr+") and "time_limit" in method_options("cfr+")
+    True
+    >>> "progress" in method_options("fictitious")
+    False
+    """
+    key = str(name).strip().lower()
+    entry = _METHODS.get(_ALIASES.get(key, key))
+    if entry is None:
+        raise SolverError(f"unknown method {name!r}; known: {', '.join(methods())}")
+    return entry.options()
+
+
+def time_limited_methods() -> tuple[str, ...]:
+    """The methods that take ``time_limit=`` (seconds) and stop when it runs out.
+
+    An iterative method returns its lowest-NashConv profile among the checkpoints it
+    measured, an enumerating one the equilibria found so far; either way with
+    ``converged=False`` and ``info["stopped_early"] = True``. Lemke's algorithm, whose
+    path has no usable point before its end, raises :class:`~negsim.SolverError`
+    instead. The option comes from each
+    solver's signature, so a method registered with a runner that takes ``time_limit``
+    is listed too.
+
+    Examples
+    --------
+    >>> "cfr+" in time_limited_methods() and "vertex" in time_limited_methods()
+    True
+    >>> "lp" in time_limited_methods()
+    False
+    """
+    out = []
+    for name, entry in _METHODS.items():
+        accepted = entry.options()
+        if accepted is not None and "time_limit" in accepted:
+            out.append(name)
+    return tuple(out)
+
+
 def choose_method(game: ExtensiveFormGame | NormalFormGame) -> str:
     """The method ``method="auto"`` uses for ``game``, and why it fits.
 
@@ -260,10 +313,16 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
     game : ExtensiveFormGame or NormalFormGame
         The game (or batch of games) to solve.
     method : str
-        One of :func:`methods` (``"auto"``, ``"cfr"``, ``"cfr+"``, ``"lcfr"``, ``"dcfr"``,
+        One of :func:`negsim.methods` (``"auto"``, ``"cfr"``, ``"cfr+"``, ``"lcfr"``, ``"dcfr"``,
         ``"lp"``, ``"backward"``, ...).
     **options
-        Passed to the solver (for example ``iterations=`` for CFR).
+        Passed to the solver (for example ``iterations=`` for CFR). The iterative and
+        enumerating methods (:func:`time_limited_methods`) take ``time_limit=``
+        (seconds): when it runs out they return their best profile so far, or the
+        equilibria found so far, with ``converged=False`` and
+        ``info["stopped_early"] = True`` (Lemke's algorithm raises a ``SolverError``).
+        With ``method="auto"`` a direct method that takes no limit (the LP, backward
+        induction, QRE) runs without it, and ``info["time_limit_ignored"]`` says so.
 
     Returns
     -------
@@ -284,6 +343,9 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
     -0.055555556
     >>> negsim.solve(negsim.games.library.ultimatum(), method="auto").method
     'backward'
+    >>> quick = negsim.solve(negsim.games.library.leduc_poker(), method="cfr+", iterations=10**9, time_limit=0.5)
+    >>> quick.info["stopped_early"], quick.converged
+    (True, False)
     """
     if not isinstance(game, ExtensiveFormGame | NormalFormGame):
         raise SolverError(f"solve() takes an ExtensiveFormGame or NormalFormGame, not {type(game).__name__}")
@@ -314,6 +376,12 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
             raise SolverError(f"method {key!r} works on extensive games; convert batch items one by one")
         game = to_extensive(game)
     accepted = entry.options()
+    untimed = automatic and "time_limit" in options and accepted is not None and "time_limit" not in accepted
+    if untimed:  # "auto" picked a direct method: it runs without the limit, and says so
+        from negsim.solvers.budget import deadline
+
+        deadline(options["time_limit"], 0.0)  # a bad value is still an error
+        options = {name: value for name, value in options.items() if name != "time_limit"}
     unknown = sorted(set(options) - accepted) if accepted is not None else []
     if unknown:
         raise SolverError(
@@ -327,11 +395,14 @@ def solve(game: ExtensiveFormGame | NormalFormGame, method: str = "auto", **opti
         # payoffs spanning more than ~12 orders of magnitude defeat support enumeration's float
         # tolerances; Lemke's algorithm retries small problems in exact rational arithmetic
         key, entry = "lemke", _METHODS["lemke"]
-        solution = entry.run(game, **options)
-    if solution.method != key:  # one name per method, whatever the solver calls itself
-        from dataclasses import replace
+        untimed = "time_limit" in options
+        solution = entry.run(game, **{name: value for name, value in options.items() if name != "time_limit"})
+    from dataclasses import replace
 
+    if solution.method != key:  # one name per method, whatever the solver calls itself
         solution = replace(solution, method=key, info={**solution.info, "solver": solution.method})
+    if untimed:
+        solution = replace(solution, info={**solution.info, "time_limit_ignored": f"{key!r} takes no time limit"})
     return solution
 
 

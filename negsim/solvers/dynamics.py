@@ -50,7 +50,7 @@ Convergence caveats
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,7 @@ from negsim.games.profile import MixedProfile
 from negsim.solvers._payoffs import nash_conv_batch as _nash_conv_batch
 from negsim.solvers._payoffs import payoff_vectors as _payoff_vectors
 from negsim.solvers._payoffs import player_payoffs as _player_payoffs
+from negsim.solvers.budget import deadline
 from negsim.solvers.normal_regret import nash_conv_normal
 from negsim.solvers.solution import Solution
 
@@ -82,6 +83,7 @@ def replicator_dynamics(
     seed: int | None = None,
     scheme: str = "exponential",
     track_every: int | None = None,
+    time_limit: float | None = None,
 ) -> Solution:
     """Run the ``n``-population replicator dynamics on a game or a batch of games.
 
@@ -106,6 +108,12 @@ def replicator_dynamics(
     track_every : int, optional
         Record the NashConv every this many steps (0: only at the end). Default: at
         roughly logarithmically spaced steps 1, 2, 5, 10, 20, 50, ...
+    time_limit : float, optional
+        Seconds of wall-clock time the run may take. The clock is read once per step;
+        when the limit has passed, the current state is measured as one more checkpoint
+        and the run stops, returning, for each game, the state with the lowest NashConv
+        among the checkpoints (``converged=False``, ``info["stopped_early"] = True``,
+        ``info["time_limit"]``; ``iterations`` counts the steps run).
 
     Returns
     -------
@@ -146,6 +154,7 @@ def replicator_dynamics(
     """
     started = time.perf_counter()
     payoffs, batched = _payoff_batch(game, "replicator dynamics")
+    stop_at = deadline(time_limit, started)
     steps, dt = int(steps), float(dt)
     if steps < 0:
         raise SolverError("steps must be non-negative")
@@ -156,7 +165,9 @@ def replicator_dynamics(
     x = _initial_profile(game, payoffs, initial, seed)
     checkpoints = _checkpoints(steps, track_every)
     history: list[tuple[int, Any]] = []
+    best = _Best() if stop_at is not None else None
     n = len(x)
+    t = 0
 
     def field(state: list[np.ndarray]) -> list[np.ndarray]:
         u = _payoff_vectors(payoffs, state)
@@ -179,8 +190,10 @@ def replicator_dynamics(
             x = _to_simplex(
                 [a + dt / 6 * (b1 + 2 * b2 + 2 * b3 + b4) for a, b1, b2, b3, b4 in zip(x, k1, k2, k3, k4, strict=True)]
             )
-        if t in checkpoints:
-            history.append((t, _plain_batch(_nash_conv_batch(payoffs, x), batched)))
+        if _checkpoint(t, steps, checkpoints, stop_at, payoffs, x, batched, history, best):
+            break
+    if best is not None and best.stopped:
+        x = best.x
     speed = np.max(np.stack([np.abs(f).max(-1) for f in field(x)]), axis=0)
     scale = _payoff_range(payoffs)
     info = {
@@ -189,7 +202,8 @@ def replicator_dynamics(
         "speed": _plain_batch(speed, batched),
         "rest_point": _plain_batch(speed <= 1e-8 * np.maximum(scale, 1e-300), batched),
     }
-    return _solution("replicator", game, payoffs, x, batched, steps, started, history, info)
+    return _solution("replicator", game, payoffs, x, batched, t if best and best.stopped else steps, started,
+                     history, _stopped_info(info, best, time_limit))
 
 
 def fictitious_play(
@@ -200,6 +214,7 @@ def fictitious_play(
     seed: int | None = None,
     alternating: bool = False,
     track_every: int | None = None,
+    time_limit: float | None = None,
 ) -> Solution:
     """Run fictitious play on a game or a batch of games; return the empirical frequencies.
 
@@ -221,6 +236,10 @@ def fictitious_play(
     track_every : int, optional
         Record the NashConv every this many rounds (0: only at the end); default at
         roughly logarithmically spaced rounds.
+    time_limit : float, optional
+        Seconds of wall-clock time, as in :func:`replicator_dynamics`: when it has
+        passed, the empirical distributions with the lowest NashConv among the
+        checkpoints are returned, with ``info["stopped_early"] = True``.
 
     Returns
     -------
@@ -244,16 +263,25 @@ def fictitious_play(
     array([0.5, 0.5])
     >>> bool(solution.nash_conv < 0.02)
     True
+
+    A time limit stops a long run early:
+
+    >>> quick = fictitious_play(library.matching_pennies(), iterations=10**9, time_limit=0.2)
+    >>> quick.info["stopped_early"], quick.converged, quick.iterations < 10**9
+    (True, False, True)
     """
     started = time.perf_counter()
     payoffs, batched = _payoff_batch(game, "fictitious play")
+    stop_at = deadline(time_limit, started)
     iterations = int(iterations)
     if iterations < 0:
         raise SolverError("iterations must be non-negative")
     x = _initial_profile(game, payoffs, initial, seed)
     checkpoints = _checkpoints(iterations, track_every)
     history: list[tuple[int, Any]] = []
+    best = _Best() if stop_at is not None else None
     n = len(x)
+    t = 0
     for t in range(1, iterations + 1):
         weight = 1.0 / (t + 1)
         if alternating:
@@ -262,13 +290,15 @@ def fictitious_play(
                 x[p] += weight * (_first_argmax(u) - x[p])
         else:
             u = _payoff_vectors(payoffs, x)
-            best = [_first_argmax(v) for v in u]
+            responses = [_first_argmax(v) for v in u]
             for p in range(n):
-                x[p] += weight * (best[p] - x[p])
-        if t in checkpoints:
-            history.append((t, _plain_batch(_nash_conv_batch(payoffs, x), batched)))
+                x[p] += weight * (responses[p] - x[p])
+        if _checkpoint(t, iterations, checkpoints, stop_at, payoffs, x, batched, history, best):
+            break
+    if best is not None and best.stopped:
+        x, iterations = best.x, t
     x = [p / p.sum(-1, keepdims=True) for p in x]
-    info = {"alternating": bool(alternating)}
+    info = _stopped_info({"alternating": bool(alternating)}, best, time_limit)
     return _solution("fictitious-play", game, payoffs, x, batched, iterations, started, history, info)
 
 
@@ -326,18 +356,66 @@ def _first_argmax(u: np.ndarray) -> np.ndarray:
     return out
 
 
-def _checkpoints(steps: int, track_every: int | None) -> set[int]:
+def _checkpoints(steps: int, track_every: int | None) -> Callable[[int], bool]:
+    """Whether NashConv is measured after step ``t`` (a test, not a set: ``steps`` may be huge)."""
     if track_every is not None and track_every < 0:
         raise SolverError("track_every must be non-negative")
-    points = {steps} if steps > 0 else set()
     if track_every is None:
+        points = {steps} if steps > 0 else set()
         scale = 1
         while scale <= steps:
             points.update(m * scale for m in (1, 2, 5) if m * scale <= steps)
             scale *= 10
-    elif track_every > 0:
-        points.update(range(track_every, steps + 1, track_every))
-    return points
+        return points.__contains__
+    if track_every == 0:
+        return steps.__eq__
+    return lambda t: t % track_every == 0 or t == steps
+
+
+class _Best:
+    """The state with the lowest NashConv at a checkpoint, game by game (for ``time_limit``)."""
+
+    def __init__(self) -> None:
+        self.x: list[np.ndarray] | None = None
+        self.nash_conv = np.inf
+        self.stopped = False
+
+    def record(self, gaps: np.ndarray, x: list[np.ndarray]) -> None:
+        better = gaps < self.nash_conv  # [B]
+        if self.x is None:
+            self.x = [a.copy() for a in x]
+        elif np.any(better):
+            self.x = [np.where(better[:, None], a, kept) for a, kept in zip(x, self.x, strict=True)]
+        self.nash_conv = np.where(better, gaps, self.nash_conv)
+
+
+def _checkpoint(
+    t: int,
+    last: int,
+    checkpoints: Callable[[int], bool],
+    stop_at: float | None,
+    payoffs: np.ndarray,
+    x: list[np.ndarray],
+    batched: bool,
+    history: list[tuple[int, Any]],
+    best: _Best | None,
+) -> bool:
+    """Measure NashConv at a checkpoint, and at the step where the time runs out; ``True``: stop."""
+    stopped = stop_at is not None and t < last and time.perf_counter() > stop_at
+    if not stopped and not checkpoints(t):
+        return False
+    gaps = _nash_conv_batch(payoffs, x)
+    history.append((t, _plain_batch(gaps, batched)))
+    if best is not None:
+        best.record(gaps, x)
+        best.stopped = stopped
+    return stopped
+
+
+def _stopped_info(info: dict[str, Any], best: _Best | None, time_limit: float | None) -> dict[str, Any]:
+    if best is None or not best.stopped:
+        return info
+    return {**info, "stopped_early": True, "time_limit": float(time_limit)}
 
 
 def _plain_batch(values: np.ndarray, batched: bool) -> Any:
@@ -374,5 +452,6 @@ def _solution(
         iterations=iterations,
         seconds=time.perf_counter() - started,
         history=tuple(history),
+        converged=False if info.get("stopped_early") else None,
         info=info,
     )

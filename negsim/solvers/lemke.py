@@ -83,9 +83,11 @@ from negsim.games.normal import NormalFormGame
 from negsim.games.profile import BehaviorProfile, MixedProfile
 from negsim.solvers._lemke_lcp import Accuracy, Problem, Treeplex, single_infoset
 from negsim.solvers._lemke_lcp import Outcome as _Outcome
+from negsim.solvers._lemke_lcp import OutOfTime as _OutOfTime
 from negsim.solvers._lemke_lcp import Unstable as _Unstable
 from negsim.solvers._lemke_lcp import run as _run
 from negsim.solvers.best_response import expected_values, nash_conv
+from negsim.solvers.budget import deadline
 from negsim.solvers.normal_regret import nash_conv_normal
 from negsim.solvers.solution import Solution
 
@@ -155,6 +157,7 @@ def lemke(
     max_pivots: int | None = None,
     prior: BehaviorProfile | MixedProfile | None = None,
     rational: bool = False,
+    time_limit: float | None = None,
 ) -> Solution:
     """A Nash equilibrium of a two-player general-sum game by Lemke's algorithm.
 
@@ -185,6 +188,10 @@ def lemke(
     rational : bool, optional
         Pivot in exact rational arithmetic (slow; for small games). The realization
         plans are then exact; ``info["realization_plans"]`` holds them as strings.
+    time_limit : float, optional
+        Seconds of wall-clock time for the whole call, read once per pivot. Lemke's
+        path has no usable point before its end, so running out of time raises
+        :class:`~negsim.SolverError` instead of returning a partial answer.
 
     Returns
     -------
@@ -206,8 +213,8 @@ def lemke(
     ------
     SolverError
         If the game does not have two players, lacks perfect recall, the prior does not
-        fit, the pivots exceed ``max_pivots``, or every floating-point run failed
-        (``rational=True`` avoids floating-point trouble).
+        fit, the pivots exceed ``max_pivots`` or the time ``time_limit``, or every
+        floating-point run failed (``rational=True`` avoids floating-point trouble).
 
     Warns
     -----
@@ -243,8 +250,9 @@ def lemke(
         raise SolverError(f"tol must be a small positive number, got {tol!r}")
     if max_pivots is not None and int(max_pivots) < 1:
         raise SolverError("max_pivots must be at least 1")
+    stop_at = deadline(time_limit, started)
     if isinstance(game, NormalFormGame):
-        return _solve_normal(game, tol, max_pivots, prior, bool(rational), started)
+        return _solve_normal(game, tol, max_pivots, prior, bool(rational), started, stop_at)
     if not isinstance(game, ExtensiveFormGame):
         raise SolverError(f"lemke solves extensive-form or normal-form games, not {type(game).__name__}")
     _check_players(game.num_players)
@@ -258,7 +266,7 @@ def lemke(
         def gap_of(probabilities: list[np.ndarray], item: ExtensiveFormGame = item) -> float:
             return float(nash_conv(item, BehaviorProfile(item, probabilities)))
 
-        outcome, item_probs = _solve_item(problem, gap_of, _scale(item), tol, max_pivots, bool(rational))
+        outcome, item_probs = _solve_item(problem, gap_of, _scale(item), tol, max_pivots, bool(rational), stop_at)
         outcomes.append(outcome)
         probs.append(item_probs)
     if batch is None:
@@ -297,6 +305,7 @@ def _solve_item(
     tol: float,
     max_pivots: int | None,
     exact: bool,
+    stop_at: float | None = None,
 ) -> tuple[_Outcome, list[np.ndarray]]:
     """Run the pivoting on one game; in floating point, retry with a perturbation on trouble.
 
@@ -311,7 +320,7 @@ def _solve_item(
     for perturbation in (0.0,) if exact else PERTURBATIONS:
         try:
             outcome = _run(problem, tol=tol, max_pivots=max_pivots, exact=exact, accuracy=accuracy,
-                           perturbation=perturbation)
+                           perturbation=perturbation, stop_at=stop_at)
         except _Unstable as error:
             failures.append(str(error))
             continue
@@ -328,7 +337,11 @@ def _solve_item(
         # payoffs of very different sizes (1e10 beside 5) lose the small ones to float pivoting
         # tolerances; a small problem is cheap to pivot again in exact rational arithmetic
         try:
-            outcome = _run(problem, tol=tol, max_pivots=max_pivots, exact=True, accuracy=accuracy)
+            outcome = _run(
+                problem, tol=tol, max_pivots=max_pivots, exact=True, accuracy=accuracy, stop_at=stop_at
+            )
+        except _OutOfTime:
+            raise
         except (_Unstable, SolverError) as error:
             failures.append(f"exact retry: {error}")
         else:
@@ -406,7 +419,13 @@ def _info(outcomes: list[_Outcome], batch: int | None, prior: Any, rational: boo
 
 
 def _solve_normal(
-    game: NormalFormGame, tol: float, max_pivots: int | None, prior: Any, rational: bool, started: float
+    game: NormalFormGame,
+    tol: float,
+    max_pivots: int | None,
+    prior: Any,
+    rational: bool,
+    started: float,
+    stop_at: float | None = None,
 ) -> Solution:
     _check_players(game.num_players)
     batch = game.batch_size
@@ -418,7 +437,7 @@ def _solve_normal(
         def gap_of(probabilities: list[np.ndarray], item: NormalFormGame = item) -> float:
             return float(nash_conv_normal(item, probabilities))
 
-        outcome, item_probs = _solve_item(problem, gap_of, _scale(item), tol, max_pivots, rational)
+        outcome, item_probs = _solve_item(problem, gap_of, _scale(item), tol, max_pivots, rational, stop_at)
         outcomes.append(outcome)
         probs.append(item_probs)
     if batch is None:

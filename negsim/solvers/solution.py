@@ -35,7 +35,8 @@ class Solution:
     history : tuple of (int, float or tuple of float)
         ``(iteration, nash_conv)`` at the checkpoints where it was measured.
     converged : bool or None
-        Whether a requested target was reached (``None`` if no target was set).
+        Whether a requested target was reached (``None`` if no target was set);
+        ``False`` when a ``time_limit`` stopped the solver early.
     equilibria : tuple of Solution
         For methods that enumerate equilibria, all of them (the first is ``profile``).
     info : dict

@@ -1,0 +1,56 @@
+"""A Monte Carlo on a dask ``LocalCluster``: draws per second and the peak memory of every process.
+
+The draws are solved in chunks by the cluster's workers (``monte_carlo(..., executor=
+client.get_executor())``); each worker holds one chunk at a time and sends back per-draw
+summaries only, so the client's memory grows by a few numbers per draw and each worker's
+stays at about one chunk. The peak resident set size of the client and of each worker
+process is read from the kernel (``ru_maxrss``) at the end.
+
+Run from the repository root (needs the ``dask`` extra)::
+
+    python -m benchmarks.sweep_dask --scenario istanbul-2022 --draws 100000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="istanbul-2022")
+    parser.add_argument("--draws", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunks", type=int, default=None, help="least number of chunks (default: 8 per worker)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    from dask.distributed import Client, LocalCluster
+
+    from negsim.analysis import monte_carlo
+    from negsim.scenarios import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        started = time.perf_counter()
+        result = monte_carlo(scenario, draws=args.draws, seed=args.seed, executor=client.get_executor(),
+                             chunks=args.chunks or 8 * args.workers)
+        seconds = time.perf_counter() - started
+        workers = client.run(_peak_mib)
+    print(f"{args.scenario}: {result.draws:,} draws on a dask LocalCluster of {args.workers} worker processes "
+          f"in {seconds:.0f} s ({1e3 * seconds / result.draws:.2f} ms per draw, {result.info['chunks']} chunks)")
+    print(f"certified {float(result.certified.mean()):.1%}, max NashConv {float(result.nash_conv.max()):.2g}")
+    print(f"peak RSS: client {_peak_mib():.0f} MiB; workers "
+          + ", ".join(f"{mib:.0f}" for mib in workers.values()) + " MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
