@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import negsim
 from negsim.errors import SolverError
 from negsim.games import BehaviorProfile, MixedProfile, NormalFormGame, library
 from negsim.games.convert import to_extensive
@@ -313,3 +314,23 @@ def test_fit_lambda_checks_its_input():
         fit_lambda(batch, [[1, 2], [1, 2]])
     # uniform data are best explained at lambda = 0
     assert fit_lambda(library.battle_of_the_sexes(), [[5, 5], [5, 5]]).lam == 0.0
+
+
+# ---------------------------------------------------------------------------- progress
+def test_progress_bar_on_stderr_through_solve_only_when_asked(capsys):
+    pennies = NormalFormGame.zero_sum([[2, -1], [-1, 1]])
+    quiet = negsim.solve(pennies, method="qre")
+    assert capsys.readouterr().err == ""
+    shown = negsim.solve(pennies, method="qre", progress=True)
+    captured = capsys.readouterr()
+    assert "QRE branch" in captured.err and "lambda=" in captured.err
+    assert captured.out == ""
+    # the bar only reports: the branch is the same
+    np.testing.assert_array_equal(shown.profile.probabilities[1], quiet.profile.probabilities[1])
+
+
+def test_progress_bar_of_the_agent_qre(capsys):
+    agent_qre(library.kuhn_poker(), max_lambda=10.0, progress=True)
+    assert "QRE branch" in capsys.readouterr().err
+    agent_qre(library.kuhn_poker(), max_lambda=10.0)
+    assert capsys.readouterr().err == ""

@@ -7,13 +7,23 @@ Both are recomputed here by recursive walks (tests/gamegen.py), without negsim's
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pygambit as gbt
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from negsim.analysis.refine import certify, polish
-from negsim.games import CHANCE, DECISION, TERMINAL, BehaviorProfile, ExtensiveFormGame
-from tests.gamegen import behaviour_of, extensive_games, nash_conv_by_walk, sequence_numbering
+from negsim.analysis.refine import EXACT, GAP, certify, polish
+from negsim.games import CHANCE, DECISION, TERMINAL, BehaviorProfile, ExtensiveFormGame, NormalFormGame
+from negsim.games.convert import to_extensive
+from tests.gamegen import (
+    behaviour_of,
+    extensive_games,
+    nash_conv_by_walk,
+    normal_form_games,
+    sequence_numbering,
+)
 
 TREMBLE = 1e-3
 
@@ -115,3 +125,99 @@ def test_certify_takes_a_batch():
     batch = game.with_batch(payoffs=np.stack([game.payoffs, np.zeros_like(game.payoffs)]))
     # pennies: a pure profile is no equilibrium; all-zero payoffs: everything is
     assert certify(batch, pure, tremble=TREMBLE).tolist() == [False, True]
+
+
+# ---------------------------------------------------------------------------- accepted and rejected profiles
+# The properties behind every "certified" claim, on the profiles polish produces as well as on
+# random pure ones: certify accepts a profile exactly when its NashConv is 0 within EXACT (relative
+# to the largest payoff) and, with a tremble, its action is within GAP of the best at every
+# information set against everyone's trembled play. The checks below recompute both by plain
+# walks or enumeration, and by pygambit for the NashConv of normal-form games; a small slack
+# absorbs the different order of floating-point sums at the thresholds themselves.
+SLACK = 1e-12
+
+
+def _assert_verdict(verdict: bool, conv: float, gap: float, tremble: float) -> None:
+    if verdict:
+        assert conv <= EXACT + SLACK, f"accepted with relative NashConv {conv:.3g}"
+        assert tremble == 0 or gap <= GAP + SLACK, f"accepted with an information-set gap {gap:.3g}"
+    else:
+        assert conv > EXACT - SLACK or (tremble > 0 and gap > GAP - SLACK), (
+            f"rejected an equilibrium: relative NashConv {conv:.3g}, gap {gap:.3g}"
+        )
+
+
+def _matrix_checks(game: NormalFormGame, pure: list[int], tremble: float) -> tuple[float, float, float]:
+    """(relative NashConv by enumeration, the same by pygambit, worst gap against trembles) of a pure profile."""
+    payoffs = game.payoffs
+    n = game.num_players
+    conv = 0.0
+    for p in range(n):
+        here = list(pure)
+        values = []
+        for j in range(game.shape[p]):
+            here[p] = j
+            values.append(float(payoffs[(p, *here)]))
+        conv += max(values) - values[pure[p]]
+    scale = max(1.0, float(np.abs(payoffs).max()))
+    gambit = gbt.Game.from_arrays(*[payoffs[p] for p in range(n)])
+    profile = gambit.mixed_strategy_profile(rational=False)
+    for p, player in enumerate(gambit.players):
+        for j, strategy in enumerate(player.strategies):
+            profile[strategy] = 1.0 if j == pure[p] else 0.0
+    gambit_conv = sum(float(profile.player_regret(player)) for player in gambit.players)
+    # everyone trembles; a player's value of each strategy against the others' trembled play
+    shaken = []
+    for p, a in enumerate(game.shape):
+        one = np.eye(a)[pure[p]]
+        shaken.append(tremble + (1 - a * tremble) * one if a >= 2 else one)
+    gap = 0.0
+    for p, a in enumerate(game.shape):
+        if a < 2:
+            continue
+        q = np.zeros(a)
+        for cell in itertools.product(*(range(k) for k in game.shape)):
+            weight = np.prod([shaken[r][cell[r]] for r in range(n) if r != p])
+            q[cell[p]] += weight * payoffs[(p, *cell)]
+        top = np.abs(q).max()
+        if top > 0:
+            gap = max(gap, float((q.max() - q[pure[p]]) / top))
+    return conv / scale, gambit_conv / scale, gap
+
+
+@given(normal_form_games(max_players=3, max_actions=3), st.integers(0, 2**32 - 1), st.sampled_from([0.0, TREMBLE]))
+def test_certify_and_polish_on_normal_forms_agree_with_enumeration_and_pygambit(game, seed, tremble):
+    tree = to_extensive(game)
+    rng = np.random.default_rng(seed)
+    start = [int(rng.integers(a)) for a in game.shape]
+    polished = polish(BehaviorProfile(tree, [np.eye(a)[j] for a, j in zip(game.shape, start, strict=True)]),
+                      tremble=TREMBLE)
+    # in the tree of a normal form every player has one information set, its actions the strategies
+    for pure in (start, [int(np.argmax(x)) for x in polished.probabilities]):
+        probabilities = [np.eye(a)[j] for a, j in zip(game.shape, pure, strict=True)]
+        verdict = bool(certify(tree, probabilities, tremble=tremble)[0])
+        conv, gambit_conv, gap = _matrix_checks(game, pure, tremble)
+        assert abs(conv - gambit_conv) <= 1e-12
+        _assert_verdict(verdict, conv, gap, tremble)
+
+
+@given(extensive_games(max_depth=4, max_nodes=40), st.integers(0, 2**32 - 1), st.sampled_from([0.0, TREMBLE]))
+def test_certify_and_polish_on_trees_agree_with_walks(game, seed, tremble):
+    start = _pure(game, seed)
+    polished = polish(BehaviorProfile(game, _public(game, start)), tremble=TREMBLE)
+    scale = max(1.0, float(np.abs(game.payoffs).max()))
+    for behaviour in (start, behaviour_of(game, polished)):
+        verdict = bool(certify(game, _public(game, behaviour), tremble=tremble)[0])
+        conv = nash_conv_by_walk(game, behaviour) / scale
+        _assert_verdict(verdict, conv, _worst_gap(game, behaviour, tremble) if tremble else 0.0, tremble)
+
+
+@given(extensive_games(max_depth=4, max_nodes=40), st.integers(0, 2**32 - 1))
+def test_a_fixed_point_of_polish_is_a_best_response_at_every_information_set(game, seed):
+    polished = polish(BehaviorProfile(game, _public(game, _pure(game, seed))), tremble=TREMBLE)
+    # polish may stop after its rounds without a fixed point: best responses can cycle (as in
+    # matching pennies), and a cycle whose length divides the rounds would look like a fixed
+    # point to a second full polish; one sweep without a change is the fixed point
+    again = polish(polished, tremble=TREMBLE, rounds=1)
+    assume(all(np.array_equal(a, b) for a, b in zip(polished.probabilities, again.probabilities, strict=True)))
+    assert _worst_gap(game, behaviour_of(game, polished), TREMBLE) <= GAP + SLACK

@@ -135,13 +135,50 @@ def backward_induction(game: ExtensiveFormGame, *, ties: str = "first", all_ties
     # kernel layout: node axis first, then player, then batch (contiguous gathers by node)
     payoffs = np.ascontiguousarray(np.broadcast_to(game.payoffs, (B,) + game.payoffs.shape[-2:]).transpose(1, 2, 0))
     chance = np.broadcast_to(game.chance_prob, (B, game.num_nodes)).T  # [N, B]
-    tolerance = _tolerances(payoffs)  # [n, B]
     num_actions = game.infosets.num_actions
     first_sequence = np.concatenate(([0], np.cumsum(num_actions)[:-1]))  # flat, all players
-    probs = np.zeros((int(num_actions.sum()), B))
+    root, probs, tied_flat, tied_infosets = _induct(game, payoffs, chance, ties, first_sequence)
+    probs, tied_flat = probs.T, tied_flat.T  # batch first, as profiles are
+    bounds = np.concatenate(([0], np.cumsum(game.num_sequences)))
+    per_player = [probs[:, bounds[p] : bounds[p + 1]] for p in range(n)]
+    if batch is None:
+        per_player = [p[0] for p in per_player]
+    profile = BehaviorProfile(game, per_player)
+    gap = nash_conv(game, profile)
+
+    info: dict[str, Any] = {
+        "ties": ties,
+        "subgame_perfect": True,
+        "tied_infosets": int(tied_infosets[0]) if batch is None else tied_infosets.tolist(),
+    }
+    if all_ties:
+        listed = [_tied_actions(game, tied_flat[b], first_sequence) for b in range(B)]
+        info["tied_actions"] = listed[0] if batch is None else listed
+    return Solution(
+        method="backward",
+        profile=profile,
+        values=root[0].copy() if batch is None else root.copy(),
+        nash_conv=gap,
+        iterations=1,
+        seconds=time.perf_counter() - started,
+        info=info,
+    )
+
+
+def _induct(
+    game: ExtensiveFormGame, payoffs: np.ndarray, chance: np.ndarray, ties: str, first_sequence: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bottom-up sweep over depth levels, every node of a level and every game of the batch at once.
+
+    Takes payoffs ``[T, n, B]`` and chance probabilities ``[N, B]``; returns the root values
+    ``[B, n]``, the behaviour ``[S, B]`` and which actions tie ``[S, B]`` (flat over all
+    players' sequences), and the number of information sets with ties ``[B]``.
+    """
+    n, B = payoffs.shape[1:]
+    tolerance = _tolerances(payoffs)  # [n, B]
+    probs = np.zeros((int(game.infosets.num_actions.sum()), B))
     tied_flat = np.zeros(probs.shape, bool)
     tied_infosets = np.zeros(B, np.int64)
-
     offs = game.level_offsets
     depth = len(offs) - 2
     below = payoffs[game.terminal_index[offs[depth] : offs[depth + 1]]]  # [L, n, B], all leaves
@@ -181,33 +218,7 @@ def backward_induction(game: ExtensiveFormGame, *, ties: str = "first", all_ties
         probs[sequence] = weight[decided - hi]
         tied_flat[sequence] = tied[decided - hi]
         below = level
-
-    root = below[0].T  # [B, n]
-    probs, tied_flat = probs.T, tied_flat.T  # batch first, as profiles are
-    bounds = np.concatenate(([0], np.cumsum(game.num_sequences)))
-    per_player = [probs[:, bounds[p] : bounds[p + 1]] for p in range(n)]
-    if batch is None:
-        per_player = [p[0] for p in per_player]
-    profile = BehaviorProfile(game, per_player)
-    gap = nash_conv(game, profile)
-
-    info: dict[str, Any] = {
-        "ties": ties,
-        "subgame_perfect": True,
-        "tied_infosets": int(tied_infosets[0]) if batch is None else tied_infosets.tolist(),
-    }
-    if all_ties:
-        listed = [_tied_actions(game, tied_flat[b], first_sequence) for b in range(B)]
-        info["tied_actions"] = listed[0] if batch is None else listed
-    return Solution(
-        method="backward",
-        profile=profile,
-        values=root[0].copy() if batch is None else root.copy(),
-        nash_conv=gap,
-        iterations=1,
-        seconds=time.perf_counter() - started,
-        info=info,
-    )
+    return below[0].T, probs, tied_flat, tied_infosets
 
 
 def _require_perfect_information(game: ExtensiveFormGame) -> None:

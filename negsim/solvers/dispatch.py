@@ -104,7 +104,6 @@ def _qre(game: Any, **options: Any) -> Solution:
     """Logit QRE traced to a large lambda (normal form) or agent QRE (trees)."""
     from negsim.solvers.qre import agent_qre, logit_qre
 
-    options.pop("progress", None)
     if isinstance(game, NormalFormGame):
         return logit_qre(game, **options).solution
     return agent_qre(game, **options).solution
@@ -143,7 +142,7 @@ _METHODS: dict[str, _Method] = {
                           _lazy("dynamics", "fictitious_play"), ("normal",), targets=("dynamics:fictitious_play",),
                           iterative=True),
     "qre": _Method("qre", "logit quantal response equilibrium traced in lambda (normal form; agent QRE on trees)",
-                   _qre, ("normal", "extensive"), targets=("qre:logit_qre", "qre:agent_qre"), extra=("progress",)),
+                   _qre, ("normal", "extensive"), targets=("qre:logit_qre", "qre:agent_qre")),
     "correlated": _Method("correlated", "welfare-maximizing correlated equilibrium by LP (normal form)",
                           _lazy("correlated", "correlated_equilibrium"), ("normal",),
                           targets=("correlated:correlated_equilibrium",)),

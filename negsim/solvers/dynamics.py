@@ -58,6 +58,9 @@ import numpy as np
 from negsim.errors import SolverError
 from negsim.games.normal import NormalFormGame
 from negsim.games.profile import MixedProfile
+from negsim.solvers._payoffs import nash_conv_batch as _nash_conv_batch
+from negsim.solvers._payoffs import payoff_vectors as _payoff_vectors
+from negsim.solvers._payoffs import player_payoffs as _player_payoffs
 from negsim.solvers.budget import deadline
 from negsim.solvers.normal_regret import nash_conv_normal
 from negsim.solvers.solution import Solution
@@ -297,42 +300,6 @@ def fictitious_play(
     x = [p / p.sum(-1, keepdims=True) for p in x]
     info = _stopped_info({"alternating": bool(alternating)}, best, time_limit)
     return _solution("fictitious-play", game, payoffs, x, batched, iterations, started, history, info)
-
-
-# ---------------------------------------------------------------------------- array kernels
-# (batch-first arrays, no checks: the hot loops here and in qre.py and correlated.py use them;
-# negsim.solvers.normal_regret is the checked public equivalent)
-def _payoff_vectors(payoffs: np.ndarray, profile: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """``u_p[b, j]``: payoff of each pure strategy ``j`` of each player ``p`` against the others.
-
-    Parameters
-    ----------
-    payoffs : ndarray, shape (B, n, a_1, ..., a_n)
-        A batch of payoff tensors.
-    profile : sequence of ndarray, shape (B, a_p)
-        One mixed strategy per player and game.
-
-    Returns
-    -------
-    list of ndarray, shape (B, a_p)
-    """
-    return [_player_payoffs(payoffs, profile, p) for p in range(len(profile))]
-
-
-def _player_payoffs(payoffs: np.ndarray, profile: Sequence[np.ndarray], p: int) -> np.ndarray:
-    n = len(profile)
-    letters = _LETTERS[:n]
-    others = [q for q in range(n) if q != p]
-    spec = "z" + letters + "".join(f",z{letters[q]}" for q in others) + "->z" + letters[p]
-    return np.einsum(spec, payoffs[:, p], *(profile[q] for q in others))
-
-
-def _nash_conv_batch(payoffs: np.ndarray, profile: Sequence[np.ndarray]) -> np.ndarray:
-    """NashConv ``[B]`` of a batch of mixed profiles: sum over players of the best-response gain."""
-    total = np.zeros(payoffs.shape[0])
-    for p, u in enumerate(_payoff_vectors(payoffs, profile)):
-        total += u.max(-1) - (u * profile[p]).sum(-1)
-    return np.maximum(total, 0.0)
 
 
 def _payoff_batch(game: Any, what: str) -> tuple[np.ndarray, bool]:
