@@ -66,6 +66,7 @@ from negsim.errors import SolverError
 from negsim.games.extensive import ExtensiveFormGame
 from negsim.games.normal import NormalFormGame
 from negsim.games.profile import MixedProfile
+from negsim.solvers._vertex import OutOfTime, check_vertex_size, complementary_pairs, polytope_vertices
 from negsim.solvers.budget import deadline
 from negsim.solvers.normal_regret import nash_conv_normal
 from negsim.solvers.solution import Solution
@@ -255,7 +256,7 @@ def _vertices(
     vertices, which of this player's strategies they leave unused, which of the
     opponent's strategies are best responses to them, and how many systems were solved.
     A vertex may come more than once (in a degenerate game, from several systems).
-    Raises ``_OutOfTime`` at the first chunk boundary after ``stop_at``.
+    Raises ``OutOfTime`` at the first chunk boundary after ``stop_at``.
     """
     m, n = M.shape
     for k in range(1, min(m, n) + 1):
@@ -265,7 +266,7 @@ def _vertices(
         chunk = max(1, _CHUNK_SYSTEMS // C)
         while True:
             if stop_at is not None and time.perf_counter() > stop_at:
-                raise _OutOfTime
+                raise OutOfTime
             rows = np.array(list(islice(row_sets, chunk)), np.int64).reshape(-1, k)  # [R, k]
             if len(rows) == 0:
                 break
@@ -362,7 +363,7 @@ def _enumerate(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Equilibria ``(x, y)`` of the normalized game; counts go into ``stats`` as it runs.
 
-    Past ``stop_at`` (checked between chunks of systems) it raises ``_OutOfTime``.
+    Past ``stop_at`` (checked between chunks of systems) it raises ``OutOfTime``.
     """
     stats.update(systems=0, degenerate=False)
     # all vertices of the column player first, then the row player's size by size
@@ -451,7 +452,7 @@ def support_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: 
     try:
         for equilibrium in _enumerate(A, B, tol, stats, stop_at):
             found.append(equilibrium)
-    except _OutOfTime:
+    except OutOfTime:
         info.update(stopped_early=True, time_limit=float(time_limit))
     pairs = [found[k] for k in _order(found)]
     info = {"degenerate": bool(stats["degenerate"]), **info}
@@ -536,14 +537,14 @@ def vertex_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: f
     tol = _check_tol(tol)
     stop_at = deadline(time_limit, started)
     m, n = A.shape
-    _check_vertex_size(m, n)
+    check_vertex_size(m, n)
     info: dict[str, Any] = {"vertices": [0, 0], "rejected": [], "fallback": None}
     if min(m, n) == 1:
         return _fallback(game, "vertex-enumeration", tol, started, "a player has a single strategy", info)
     try:
-        X, labels_x = _polytope_vertices(B.T + 1.0, own_first=True, stop_at=stop_at)
-        Y, labels_y = _polytope_vertices(A + 1.0, own_first=False, stop_at=stop_at)
-    except _OutOfTime:
+        X, labels_x = polytope_vertices(B.T + 1.0, own_first=True, stop_at=stop_at)
+        Y, labels_y = polytope_vertices(A + 1.0, own_first=False, stop_at=stop_at)
+    except OutOfTime:
         X = Y = None
     except Exception as error:  # noqa: BLE001 - Qhull raises QhullError, ValueError, ...
         reason = f"Qhull failed: {type(error).__name__}: {str(error).strip().splitlines()[0]}"
@@ -553,11 +554,11 @@ def vertex_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: f
     if X is not None:
         info["vertices"] = [len(X), len(Y)]
         try:
-            for pairs, count in _complementary_pairs(labels_x, labels_y, m, stop_at):
+            for pairs, count in complementary_pairs(labels_x, labels_y, m, stop_at):
                 checked += count
                 for i, j in pairs:
                     collector.add(X[i], Y[j], source=(int(i), int(j)))
-        except _OutOfTime:
+        except OutOfTime:
             stopped = True
     info["rejected"] = collector.rejected
     if stopped:
@@ -566,109 +567,6 @@ def vertex_enumeration(game: NormalFormGame, *, tol: float = 1e-9, time_limit: f
         return _fallback(game, "vertex-enumeration", tol, started, "no complementary vertex pair verified", info)
     pairs = [collector.found[k] for k in collector.order()]
     return _solution(game, "vertex-enumeration", pairs, started, checked, info)
-
-
-class _OutOfTime(Exception):
-    """The time limit passed (raised between chunks of work, or while Qhull runs)."""
-
-
-def _check_vertex_size(m: int, n: int) -> None:
-    from negsim.solvers.budget import MAX_VERTEX_BASES, vertex_bound
-
-    bound = max(vertex_bound(m, n), vertex_bound(n, m))
-    if bound > MAX_VERTEX_BASES:
-        raise SolverError(
-            f"vertex enumeration of a {m}x{n} game may meet up to {bound:,} vertices of a best-response polytope "
-            f"(limit {MAX_VERTEX_BASES:,}); use lemke_howson or negsim.solvers.lemke.lemke"
-        )
-
-
-def _polytope_vertices(M: np.ndarray, *, own_first: bool, stop_at: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices ``[V, d]`` of ``{v >= 0 : M v <= 1}`` (origin excluded) and their labels ``[V, k + d]``.
-
-    ``M[k, d]`` has positive entries, so the polytope is bounded and ``t * 1`` with
-    ``t = 1 / (2 max row sum)`` is an interior point. Labels: ``v_i = 0`` and row ``j`` of
-    ``M v <= 1`` tight, in the order (own strategies, the opponent's) when ``own_first``,
-    else (the opponent's, own). Qhull runs in a worker thread that the caller waits for in
-    short joins, so that Ctrl-C (and the deadline) reach the caller while it runs.
-    """
-    import threading
-
-    from scipy.spatial import HalfspaceIntersection
-
-    k, d = M.shape
-    halfspaces = np.vstack([np.hstack([M, -np.ones((k, 1))]), np.hstack([-np.eye(d), np.zeros((d, 1))])])
-    interior = np.full(d, 0.5 / M.sum(axis=1).max())
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            result["points"] = HalfspaceIntersection(halfspaces, interior).intersections
-        except Exception as error:  # noqa: BLE001 - handed to the caller
-            result["error"] = error
-
-    worker = threading.Thread(target=run, name="negsim-qhull", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.05)
-        if stop_at is not None and time.perf_counter() > stop_at:
-            raise _OutOfTime
-    if "error" in result:
-        raise result["error"]
-    points = result["points"]
-    points = points[np.all(np.isfinite(points), axis=1) & (np.abs(points).max(axis=1) > _LABEL_TOL)]
-    # a degenerate polytope's vertex comes once per simplex of Qhull's triangulation
-    _, first = np.unique(np.round(points, 9), axis=0, return_index=True)
-    points = np.clip(points[np.sort(first)], 0.0, None)
-    zero = points <= _LABEL_TOL  # [V, d]
-    tight = np.abs(1.0 - points @ M.T) <= _LABEL_TOL  # [V, k]
-    labels = np.hstack([zero, tight] if own_first else [tight, zero])
-    return points, labels
-
-
-_LABEL_TOL = 1e-7  # a constraint within this of tight labels the vertex (false labels are caught by the NashConv check)
-_PAIR_CHUNK = 1 << 22  # bytes of label comparisons in one vectorized chunk
-
-
-def _complementary_pairs(
-    labels_x: np.ndarray, labels_y: np.ndarray, m: int, stop_at: float | None
-) -> Iterator[tuple[np.ndarray, int]]:
-    """Index pairs ``[K, 2]`` of vertices whose labels cover every label, chunk by chunk, with pairs checked.
-
-    A vertex of ``P`` has at least ``m`` labels and one of ``Q`` at least ``n``; when both
-    have exactly that many (nondegenerate), they cover all ``m + n`` only if the labels of
-    one are the complement of the other's: those pairs are found by sorting. A vertex
-    with extra labels is compared with every vertex of the other polytope, in chunks.
-    Raises ``_OutOfTime`` between chunks once ``stop_at`` has passed.
-    """
-    n = labels_x.shape[1] - m
-    packed_x, packed_y = np.packbits(labels_x, axis=1), np.packbits(labels_y, axis=1)
-    full = np.packbits(np.ones(m + n, bool))  # padding bits are 0 on both sides
-    extra_x, extra_y = labels_x.sum(axis=1) > m, labels_y.sum(axis=1) > n
-    # nondegenerate against nondegenerate: the complement of x's labels must equal y's
-    plain_x, plain_y = np.flatnonzero(~extra_x), np.flatnonzero(~extra_y)
-    keys = np.vstack([np.packbits(~labels_x[plain_x], axis=1), packed_y[plain_y]])
-    if len(keys):
-        _, ids = np.unique(keys, axis=0, return_inverse=True)
-        ids = ids.ravel()
-        ids_x, ids_y = ids[: len(plain_x)], ids[len(plain_x) :]
-        order = np.argsort(ids_y, kind="stable")
-        lo = np.searchsorted(ids_y[order], ids_x, side="left")
-        hi = np.searchsorted(ids_y[order], ids_x, side="right")
-        hit = hi > lo  # nondegenerate vertices have distinct labels: at most one match each
-        yield np.stack([plain_x[hit], plain_y[order[lo[hit]]]], axis=1), len(plain_x) + len(plain_y)
-    # every pair with a vertex that has extra labels, by brute force in chunks
-    for rows, cols in ((np.flatnonzero(extra_x), np.arange(len(labels_y))), (plain_x, np.flatnonzero(extra_y))):
-        if len(rows) == 0 or len(cols) == 0:
-            continue
-        step = max(1, _PAIR_CHUNK // (len(cols) * packed_x.shape[1]))
-        for lo in range(0, len(rows), step):
-            if stop_at is not None and time.perf_counter() > stop_at:
-                raise _OutOfTime
-            part = rows[lo : lo + step]
-            cover = np.all((packed_x[part, None, :] | packed_y[None, cols, :]) == full, axis=2)
-            i, j = np.nonzero(cover)
-            yield np.stack([part[i], cols[j]], axis=1), len(part) * len(cols)
 
 
 def lemke_howson(
