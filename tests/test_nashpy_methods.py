@@ -350,6 +350,9 @@ def test_vertex_enumeration_stops_on_ctrl_c(tmp_path):
 
     def limit() -> None:  # pragma: no cover - runs in the child
         resource.setrlimit(resource.RLIMIT_AS, (2_000_000 * 1024, 2_000_000 * 1024))  # ulimit -v 2000000
+        # a test run started in the background of a non-interactive shell inherits SIGINT ignored,
+        # and Python then never raises KeyboardInterrupt: give the child the default, as a terminal does
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1")
     child = subprocess.Popen([sys.executable, "-m", "negsim", "solve", str(path), "--method", "vertex"],
