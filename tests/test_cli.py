@@ -460,9 +460,10 @@ def test_memory_error_is_one_line(capsys, monkeypatch):
     assert status == 2 and "out of memory" in _one_line_error(err, "info")
 
 
-def test_an_interrupted_sweep_prints_what_it_finished(capsys, monkeypatch):
-
+def _interrupted_sweep(capsys, monkeypatch, *extra: str) -> tuple[int, dict, str]:
+    """A 5-draw Monte Carlo interrupted (Ctrl-C) in its second chunk: status, JSON output, stderr."""
     from negsim.analysis import _sweep as module
+
     real, calls = module.solve_batch, []
 
     def interrupt_second(*args, **kwargs):
@@ -473,8 +474,12 @@ def test_an_interrupted_sweep_prints_what_it_finished(capsys, monkeypatch):
 
     monkeypatch.setattr(module, "solve_batch", interrupt_second)
     monkeypatch.setattr(module, "CHUNK_BYTES", 1)  # one draw per chunk
-    status, out, err = _run(capsys, "sweep", "istanbul-2025", "--draws", "5", "--seed", "1", "--json")
-    data = json.loads(out)
+    status, out, err = _run(capsys, "sweep", "istanbul-2025", "--draws", "5", "--seed", "1", "--json", *extra)
+    return status, json.loads(out), err
+
+
+def test_an_interrupted_sweep_prints_what_it_finished(capsys, monkeypatch):
+    status, data, err = _interrupted_sweep(capsys, monkeypatch)
     assert status == 130 and data["interrupted"] is True and data["draws"] == 1
     assert "interrupted" in err and "Traceback" not in err
 

@@ -11,7 +11,7 @@ import json
 import pytest
 
 import negsim.solvers.dispatch
-from tests.test_cli import _run, _subprocess
+from tests.test_cli import _interrupted_sweep, _run, _subprocess
 
 
 def _stages(err: str) -> list[str]:
@@ -78,19 +78,6 @@ def test_solve_passes_progress_to_the_methods_that_take_it(method, passed, capsy
 
 
 def test_an_interrupted_monte_carlo_with_a_bar_keeps_its_finished_draws(capsys, monkeypatch):
-    from negsim.analysis import _sweep as module
-
-    real, calls = module.solve_batch, []
-
-    def interrupt_second(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, "solve_batch", interrupt_second)
-    monkeypatch.setattr(module, "CHUNK_BYTES", 1)  # one draw per chunk
-    status, out, err = _run(capsys, "sweep", "istanbul-2025", "--draws", "5", "--seed", "1", "--json", "--progress")
-    data = json.loads(out)
+    status, data, err = _interrupted_sweep(capsys, monkeypatch, "--progress")
     assert status == 130 and data["interrupted"] is True and data["draws"] == 1
     assert "interrupted" in err and "negsim sweep: solving the settings" in err and "Traceback" not in err

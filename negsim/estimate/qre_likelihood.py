@@ -181,13 +181,8 @@ class AgentQRELikelihood:
         self._player_mask = (self._seq_player[None, :] == np.arange(game.num_players)[:, None]).astype(float)  # (n, S)
 
     # ------------------------------------------------------------------ utilities
-    def terminal_utilities(self, utilities: np.ndarray) -> np.ndarray:
-        """Utilities ``[M, C]`` of the cells for M observations, as ``[T, n, M]`` with zeros elsewhere."""
-        m = utilities.shape[0]
-        u = np.zeros((self.num_terminals, self.num_players, m))
-        for j, c in enumerate(self.cells):
-            u[c.terminal, c.player] += utilities[:, j]
-        return u
+    # the same placing of the cells' utilities at the terminals as the backward pass's
+    terminal_utilities = TreeLikelihood.terminal_utilities
 
     # ------------------------------------------------------------------ the fixed point
     def _normalize(self, y: np.ndarray) -> np.ndarray:
