@@ -38,12 +38,23 @@ def test_enumeration_keeps_the_equilibria_found(capsys):
     assert status == 0 and json.loads(out)["nash_conv"] == pytest.approx(0.0, abs=1e-9)
 
 
-def test_run_on_a_scenario_reports_the_stop_in_text_and_json(capsys):
-    argv = ("run", "istanbul-2022", "-m", "cfr+", "-n", FOREVER, "--max-seconds", "1")
+def test_run_on_a_scenario_reports_the_stop_in_text_and_json(capsys, tmp_path):
+    # without the tremble there is no short certified run to end the solve: only the limit ends it
+    from negsim.scenarios import scenario_path
+
+    text = scenario_path("istanbul-2022").read_text(encoding="utf-8").replace("tremble = 0.001", "tremble = 0.0")
+    (tmp_path / "untrembled.toml").write_text(text, encoding="utf-8")
+    argv = ("run", str(tmp_path / "untrembled.toml"), "-m", "cfr+", "-n", FOREVER, "--max-seconds", "1")
     status, out, _ = _run(capsys, *argv)
     assert status == 0 and "Stopped early at the 1 s limit: the best profile measured so far." in out
     status, out, _ = _run(capsys, *argv, "--json")
     assert status == 0 and json.loads(out)["stopped_early"] is True
+
+
+def test_a_run_the_short_screen_certifies_ends_before_the_limit(capsys):
+    # with the tremble, CFR+'s first hundred iterations already polish into a certified equilibrium
+    status, out, _ = _run(capsys, "run", "istanbul-2022", "-m", "cfr+", "-n", FOREVER, "--max-seconds", "60")
+    assert status == 0 and "Stopped early" not in out and "(100 iterations): NashConv 0, an exact equilibrium" in out
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])

@@ -221,3 +221,20 @@ def test_a_fixed_point_of_polish_is_a_best_response_at_every_information_set(gam
     again = polish(polished, tremble=TREMBLE, rounds=1)
     assume(all(np.array_equal(a, b) for a, b in zip(polished.probabilities, again.probabilities, strict=True)))
     assert _worst_gap(game, behaviour_of(game, polished), TREMBLE) <= GAP + SLACK
+
+
+@settings(max_examples=30, deadline=None)
+@given(extensive_games(max_depth=4, max_nodes=40), st.integers(0, 2**32 - 1))
+def test_polish_of_a_batch_equals_the_polish_of_each_setting(game, seed):
+    # the batch drops settings that stopped moving; that must not change any setting's answer
+    rng = np.random.default_rng(seed)
+    payoffs = np.stack([game.payoffs * rng.uniform(0.5, 2.0) + rng.normal(0, 1, game.payoffs.shape)
+                        for _ in range(5)])
+    batch = game.with_batch(payoffs=payoffs)
+    starts = [_public(game, _pure(game, seed + b)) for b in range(5)]
+    stacked = [np.stack([s[p] for s in starts]) for p in range(game.num_players)]
+    together = polish(BehaviorProfile(batch, stacked), tremble=TREMBLE, rounds=7)
+    for b in range(5):
+        alone = polish(BehaviorProfile(game.with_batch(payoffs=payoffs[b]), starts[b]), tremble=TREMBLE, rounds=7)
+        for p in range(game.num_players):
+            np.testing.assert_array_equal(together.probabilities[p][b], alone.probabilities[p])

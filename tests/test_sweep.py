@@ -69,8 +69,8 @@ def test_batched_equals_loop_of_single_solves(scenario, compiled):
 def test_reuse_and_plain_batched_cfr_agree(compiled):
     rng = np.random.default_rng(0)
     game = compiled.game_for({"secondary_tariff": rng.uniform(0.5, 5, 24), "us_resolve_prior": rng.uniform(0, 1, 24)})
-    reuse = solve_batch(game, {"iterations": 1000, "tremble": 1e-3})
-    plain = solve_batch(game, {"iterations": 1000, "tremble": 1e-3}, strategy="cfr")
+    reuse = solve_batch(game, {"iterations": 1000, "tremble": 1e-3}, strategy="reuse")
+    plain = solve_batch(game, {"iterations": 1000, "tremble": 1e-3})
     assert reuse.info["reused"] > 0
     for p in range(game.num_players):
         np.testing.assert_allclose(reuse.profile.probabilities[p], plain.profile.probabilities[p], atol=1e-9)

@@ -1,21 +1,30 @@
-"""Solving a batch of parameter settings of one negotiation: batched CFR plus certified reuse.
+"""Solving a batch of parameter settings of one negotiation.
 
 Parameter sweeps and Monte Carlo runs solve the same tree for thousands of payoff and
-probability settings. :func:`solve_batch` does it in two batched steps that repeat:
+probability settings. :func:`solve_batch` has two strategies.
 
-1. **Solve a few settings** (a *seed* sub-batch) with the batched solver of
-   :func:`negsim.analysis.solve_game` (CFR+ with a tremble, then purification).
+``strategy="cfr"`` (the default) solves every setting with the batched solver of
+:func:`negsim.analysis.solve_game`: a short screening run of CFR+ with a tremble,
+purified, polished and certified, then the full run for the settings the screen did not
+certify. Each setting gets exactly the answer a single solve of it would give.
+
+``strategy="reuse"`` tries to avoid iterating at all, in two batched steps that repeat:
+
+1. **Solve a few settings** (a *seed* sub-batch) with :func:`negsim.analysis.solve_game`.
 2. **Certify every other setting** against the pure profiles found so far, all settings
    at once: a pure profile is accepted for a setting when (a) its NashConv there is 0 and
    (b) it is a best response at *every* information set against its own trembled version
-   (every action played with probability ``tremble``). Condition (b) is exactly what
-   CFR+ with that tremble converges to, so a certified setting gets the same equilibrium
-   a single solve would give, without iterating.
+   (every action played with probability ``tremble``). Condition (b) is what CFR+ with
+   that tremble converges to, so a certified setting is an exact, trembling-hand-rational
+   equilibrium -- though, where a setting has several, not necessarily the one its own
+   solve would pick.
 
 Settings no candidate certifies seed the next round; after ``rounds`` rounds the rest are
-solved directly with batched CFR+. Every setting's NashConv is reported, and
-``certified`` says which settings were settled by certification. With
-``strategy="cfr"`` the whole batch is solved by batched CFR+ without reuse.
+solved directly. Reuse pays when a few pure profiles cover most settings. On the bundled
+scenarios they do not (1,000 draws of istanbul-2025 have over 700 distinct certified
+profiles, differing at information sets off the path), and the screened direct solve is
+2 to 3 times faster (``benchmarks/README.md``), hence the default. Every setting's
+NashConv is reported, and ``certified`` says which settings passed certification.
 
 Every step is one vectorized call over the (sub-)batch: there is no Python loop over
 settings.
@@ -169,7 +178,7 @@ def solve_batch(
     game: ExtensiveFormGame,
     options: Mapping[str, Any] | None = None,
     *,
-    strategy: str = "reuse",
+    strategy: str = "cfr",
     seeds: int = 8,
     rounds: int = 6,
     progress: bool = False,
@@ -182,9 +191,10 @@ def solve_batch(
         A batch (``game.batch_size = B``) or a single game.
     options : mapping, optional
         Solver options as for :func:`negsim.analysis.solve_game`.
-    strategy : {"reuse", "cfr"}
-        ``"reuse"``: seed-solve and certify (module docstring); ``"cfr"``: batched CFR+
-        on the whole batch.
+    strategy : {"cfr", "reuse"}
+        ``"cfr"``: every setting solved by the batched, screened CFR+ of
+        :func:`negsim.analysis.solve_game`; ``"reuse"``: seed-solve and certify (module
+        docstring).
     seeds : int
         Settings solved directly per round.
     rounds : int

@@ -105,16 +105,47 @@ def polish(profile: BehaviorProfile, *, tremble: float, rounds: int = 50) -> Beh
     n = game.num_players
     sigmas = [ev.kernel_from_public(p, profile.probabilities[p]) for p in range(n)]
     sigmas = [ev.argmax_onehot(p, s, s, GAP) for p, s in enumerate(sigmas)]
+    if game.batch_size is None:
+        sigmas = _best_reply_rounds(ev, sigmas, tremble, rounds)
+    else:
+        # a setting at a fixed point stays there, so each round works on the settings that
+        # moved in the round before only (the answer is the same as sweeping all of them)
+        active = np.arange(game.batch_size)
+        for _ in range(rounds):
+            sub = ev if active.size == game.batch_size else Evaluator(_columns(game, active))
+            moved = np.zeros(active.size, bool)
+            part = [np.ascontiguousarray(s[:, active]) for s in sigmas]
+            part = _best_reply_rounds(sub, part, tremble, 1, moved)
+            for s, new in zip(sigmas, part, strict=True):
+                s[:, active] = new
+            active = active[moved]
+            if active.size == 0:
+                break
+    return BehaviorProfile(game, [ev.public_probabilities(p, sigmas[p]) for p in range(n)])
+
+
+def _best_reply_rounds(ev: Evaluator, sigmas: list[np.ndarray], tremble: float, rounds: int,
+                       moved: np.ndarray | None = None) -> list[np.ndarray]:
+    """Up to ``rounds`` sweeps of best replies against trembles (``moved`` marks the settings that changed)."""
     for _ in range(rounds):
         changed = False
-        for p in range(n):
+        for p in range(len(sigmas)):
             trembled = [ev.tremble(q, s.copy(), tremble) for q, s in enumerate(sigmas)]
             plans = [ev.plan(q, s) for q, s in enumerate(trembled)]
             values = ev.counterfactual_values(p, trembled[p], ev.direct_values(p, plans))
             new = ev.argmax_onehot(p, values, sigmas[p], GAP)
-            if not np.array_equal(new, sigmas[p]):
+            differs = new != sigmas[p]
+            if np.any(differs):
                 changed = True
+                if moved is not None:
+                    moved |= differs.any(axis=0)
                 sigmas[p] = new
         if not changed:
             break
-    return BehaviorProfile(game, [ev.public_probabilities(p, sigmas[p]) for p in range(n)])
+    return sigmas
+
+
+def _columns(game: ExtensiveFormGame, columns: np.ndarray) -> ExtensiveFormGame:
+    """The settings ``columns`` of a batched game."""
+    chance = game.chance_prob[columns] if game.chance_prob.ndim == 2 else game.chance_prob
+    return game.with_batch(payoffs=game.payoffs[columns], chance_prob=chance)
