@@ -108,19 +108,21 @@ def polish(profile: BehaviorProfile, *, tremble: float, rounds: int = 50) -> Beh
     if game.batch_size is None:
         sigmas = _best_reply_rounds(ev, sigmas, tremble, rounds)
     else:
-        # a setting at a fixed point stays there, so each round works on the settings that
-        # moved in the round before only (the answer is the same as sweeping all of them)
-        active = np.arange(game.batch_size)
+        # a setting at a fixed point stays there, so a round may leave out the settings that
+        # did not move in the round before (the answer is the same as sweeping all of them);
+        # the sub-batch is cut anew only when it has halved, as cutting costs a few rounds
+        active, sub = np.arange(game.batch_size), ev
         for _ in range(rounds):
-            sub = ev if active.size == game.batch_size else Evaluator(_columns(game, active))
             moved = np.zeros(active.size, bool)
             part = [np.ascontiguousarray(s[:, active]) for s in sigmas]
             part = _best_reply_rounds(sub, part, tremble, 1, moved)
             for s, new in zip(sigmas, part, strict=True):
                 s[:, active] = new
-            active = active[moved]
-            if active.size == 0:
+            if not moved.any():
                 break
+            if 2 * moved.sum() <= active.size:
+                active = active[moved]
+                sub = Evaluator(_columns(game, active))
     return BehaviorProfile(game, [ev.public_probabilities(p, sigmas[p]) for p in range(n)])
 
 
