@@ -88,5 +88,5 @@ class Moments:
 
     def standard_error(self) -> np.ndarray:
         """Standard error of each column's mean (0 with fewer than two values, as a single draw has no spread)."""
-        n = np.where(self.count > 1, self.count, 1)
+        n = np.where(self.count > 1, self.count, 2)  # 2: no 0 / 0 where the answer is 0 anyway
         return np.where(self.count > 1, np.sqrt(self.m2 / (n - 1)) / np.sqrt(n), 0.0)
