@@ -275,3 +275,19 @@ def test_cli_condition_over_draws_beyond_the_kept_terminal_probabilities(capsys,
     assert status == 0 and "Outcome probabilities" in out and f"P({ACCEPTS[0]} | {ACCEPTS[1]}) = " in out
     status, _, err = _run(capsys, *argv, "--csv")  # one row per draw keeps every draw, and so its limit
     assert status == 2 and "does not keep" in err
+
+
+def test_a_dask_cluster_summarizes_as_one_process(one_shot):
+    distributed = pytest.importorskip("dask.distributed")
+    local = monte_carlo(one_shot, draws=24, seed=6, keep="summary", conditions=[ACCEPTS])
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        with distributed.Client(cluster) as client:
+            spread = monte_carlo(one_shot, draws=24, seed=6, keep="summary", conditions=[ACCEPTS],
+                                 executor=client.get_executor(), chunks=3)
+    finally:
+        cluster.close()
+    assert spread.info["chunks"] == 3 and local.info["chunks"] == 1
+    _assert_same({k: v for k, v in local.to_dict().items() if k not in ("seconds", "info")},
+                 {k: v for k, v in spread.to_dict().items() if k not in ("seconds", "info")})
+    _assert_same(local.condition_summary(*ACCEPTS), spread.condition_summary(*ACCEPTS))
