@@ -12,6 +12,11 @@ the batch with :func:`negsim.analysis.batch.solve_batch`: no Python loop over se
 * :func:`solve_settings` is what both do, and what :mod:`negsim.analysis.thresholds` and
   :mod:`negsim.analysis.audit` call for their batches.
 
+A Monte Carlo can keep every draw (:class:`BatchResult`) or, with ``keep="summary"``, only
+mergeable statistics over the draws (:class:`MonteCarloSummary`): each chunk's draws are
+then made from the seed (:mod:`negsim.analysis._priors`), solved and reduced where the
+chunk is solved, so memory does not grow with the number of draws.
+
 Any :class:`concurrent.futures.Executor` (threads, processes, or a ``dask.distributed``
 client's executor, ``client.get_executor()``) can split a large batch into chunks.
 """
@@ -102,7 +107,8 @@ class BatchResult:
         if self.compiled is None or self.terminal_reach is None:
             raise ScenarioError(
                 "this result does not keep the terminal probabilities (too many settings times terminals; "
-                "see negsim.analysis.sweep.KEEP_REACH_ENTRIES): add the condition as an [[expect]] fact instead"
+                "see negsim.analysis._sweep.KEEP_REACH_ENTRIES): for a Monte Carlo, ask for it upfront with "
+                "monte_carlo(..., keep='summary', conditions=[(condition, given)]), or add it as an [[expect]] fact"
             )
         return self._shaped(_conditional(self.terminal_reach, _mask(self.compiled, condition),
                                          None if given is None else _mask(self.compiled, given)))
