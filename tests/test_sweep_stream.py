@@ -291,3 +291,15 @@ def test_a_dask_cluster_summarizes_as_one_process(one_shot):
     _assert_same({k: v for k, v in local.to_dict().items() if k not in ("seconds", "info")},
                  {k: v for k, v in spread.to_dict().items() if k not in ("seconds", "info")})
     _assert_same(local.condition_summary(*ACCEPTS), spread.condition_summary(*ACCEPTS))
+
+
+def test_the_outcome_chart_draws_a_summary_as_the_draws(both_modes):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from negsim.plot import plot_outcomes
+
+    draws, summary = both_modes
+    bars = [[p.get_width() for p in plot_outcomes(r, top=4).axes[0].patches] for r in (draws, summary)]
+    np.testing.assert_allclose(bars[0], bars[1], rtol=1e-12)
+    plt.close("all")
