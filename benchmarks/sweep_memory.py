@@ -2,9 +2,11 @@
 
 Each run is the real command (``python -m negsim sweep ... --json``) in its own process;
 its peak resident set size comes from ``os.wait4`` (the kernel's high-water mark of that
-child alone), so the figure includes the interpreter, numpy and scipy. Streaming in
-chunks (``negsim.analysis.sweep.CHUNK_BYTES``) should make the curve flat apart from a
-few numbers per draw.
+child alone), so the figure includes the interpreter, numpy and scipy. The command keeps
+only statistics over the draws (``monte_carlo(..., keep="summary")``): each chunk of
+draws (``negsim.analysis._sweep.CHUNK_BYTES`` of work) is made, solved, reduced to a few
+numbers per column and merged, so the curve should be flat -- the interpreter and
+libraries plus one chunk, whatever the number of draws.
 
 Run from the repository root::
 

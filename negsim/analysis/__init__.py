@@ -1,6 +1,6 @@
 """Analysis: solving negotiations, their narrative, stylized facts, sweeps and Monte Carlo."""
 
-from negsim.analysis._sweep import BatchResult, draw_parameters, monte_carlo, solve_settings, sweep
+from negsim.analysis._sweep import BatchResult, MonteCarloSummary, draw_parameters, monte_carlo, solve_settings, sweep
 from negsim.analysis.audit import AuditReport, FactAudit, Finding, Flip, audit
 from negsim.analysis.bargaining import BargainingProblem, bargaining_problem
 from negsim.analysis.batch import BatchSolution, solve_batch
@@ -23,6 +23,7 @@ __all__ = [
     "source_dates",
     "stage_dates",
     "BatchResult",
+    "MonteCarloSummary",
     "BatchSolution",
     "FactResult",
     "Threshold",

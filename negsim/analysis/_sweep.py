@@ -12,6 +12,11 @@ the batch with :func:`negsim.analysis.batch.solve_batch`: no Python loop over se
 * :func:`solve_settings` is what both do, and what :mod:`negsim.analysis.thresholds` and
   :mod:`negsim.analysis.audit` call for their batches.
 
+A Monte Carlo can keep every draw (:class:`BatchResult`) or, with ``keep="summary"``, only
+mergeable statistics over the draws (:class:`MonteCarloSummary`): each chunk's draws are
+then made from the seed (:mod:`negsim.analysis._priors`), solved and reduced where the
+chunk is solved, so memory does not grow with the number of draws.
+
 Any :class:`concurrent.futures.Executor` (threads, processes, or a ``dask.distributed``
 client's executor, ``client.get_executor()``) can split a large batch into chunks.
 """
@@ -20,21 +25,26 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from negsim.analysis._moments import Moments
+from negsim.analysis._priors import DRAW_BLOCK, PriorDraws, draw_parameters, prior_draws
+from negsim.analysis._summary import MonteCarloSummary
 from negsim.analysis.batch import BatchSolution, solve_batch
 from negsim.errors import ScenarioError
 from negsim.negotiation.compiler import CompiledNegotiation
 from negsim.negotiation.model import Negotiation
-from negsim.negotiation.validation import check_prior_range
 
 __all__ = [
     "BatchResult",
+    "MonteCarloSummary",
+    "DRAW_BLOCK",
     "sweep",
     "monte_carlo",
     "draw_parameters",
@@ -97,15 +107,11 @@ class BatchResult:
         if self.compiled is None or self.terminal_reach is None:
             raise ScenarioError(
                 "this result does not keep the terminal probabilities (too many settings times terminals; "
-                "see negsim.analysis.sweep.KEEP_REACH_ENTRIES): add the condition as an [[expect]] fact instead"
+                "see negsim.analysis._sweep.KEEP_REACH_ENTRIES): for a Monte Carlo, ask for it upfront with "
+                "monte_carlo(..., keep='summary', conditions=[(condition, given)]), or add it as an [[expect]] fact"
             )
-        mask = np.asarray(self.compiled.terminal_condition(self.compiled.condition(condition)), bool)
-        if given is None:
-            return self._shaped(self.terminal_reach[:, mask].sum(axis=1))
-        base = np.asarray(self.compiled.terminal_condition(self.compiled.condition(given)), bool)
-        joint = self.terminal_reach[:, mask & base].sum(axis=1)
-        total = self.terminal_reach[:, base].sum(axis=1)
-        return self._shaped(np.where(total > 0, joint / np.where(total > 0, total, 1.0), np.nan))
+        return self._shaped(_conditional(self.terminal_reach, _mask(self.compiled, condition),
+                                         None if given is None else _mask(self.compiled, given)))
 
     def _shaped(self, flat: np.ndarray) -> np.ndarray:
         """A per-setting array in the grid's shape (flat for Monte Carlo or an interrupted grid)."""
@@ -120,6 +126,24 @@ class BatchResult:
     def draws(self) -> int:
         """Number of settings."""
         return int(self.values.shape[0])
+
+    @property
+    def certified_share(self) -> float:
+        """Share of settings whose equilibrium is certified exact."""
+        return float(self.certified.mean())
+
+    @property
+    def max_nash_conv(self) -> float:
+        """The largest NashConv over the settings (0 when every setting is exact)."""
+        return float(self.nash_conv.max(initial=0.0))
+
+    def parameter_ranges(self) -> dict[str, tuple[float, float]]:
+        """``{parameter: (min, max)}`` over the settings."""
+        return {k: (float(v.min()), float(v.max())) for k, v in self.parameters.items()}
+
+    def issue_probabilities(self) -> dict[str, dict[str, float]]:
+        """``{issue: {value: probability}}``, averaged over the settings."""
+        return {name: {v: float(p.mean()) for v, p in table.items()} for name, table in self.issues.items()}
 
     def most_likely_outcome(self) -> np.ndarray:
         """The most likely outcome label of every setting."""
@@ -184,8 +208,8 @@ class BatchResult:
                 "seconds": self.seconds,
                 "parameters": {k: [float(x) for x in v] for k, v in self.parameters.items()},
                 "grid": [self._point(b) for b in range(self.draws)],
-                "certified": float(self.certified.mean()),
-                "max_nash_conv": float(self.nash_conv.max(initial=0.0)),
+                "certified": self.certified_share,
+                "max_nash_conv": self.max_nash_conv,
                 "info": self.info,
             }
         summary = {k: v for k, v in self.summary().items() if v["probability"] > _ZERO}
@@ -200,8 +224,8 @@ class BatchResult:
             },
             "values": {a: float(self.values[:, i].mean()) for i, a in enumerate(self.agents)},
             "facts": {k: float(v.mean()) for k, v in self.facts.items()},
-            "certified": float(self.certified.mean()),
-            "max_nash_conv": float(self.nash_conv.max(initial=0.0)),
+            "certified": self.certified_share,
+            "max_nash_conv": self.max_nash_conv,
             "info": self.info,
         }
 
@@ -232,6 +256,20 @@ class BatchResult:
         return out
 
 
+def _mask(compiled: CompiledNegotiation, condition: str) -> np.ndarray:
+    """The terminals where ``condition`` holds."""
+    return np.asarray(compiled.terminal_condition(compiled.condition(condition)), bool)
+
+
+def _conditional(reach: np.ndarray, mask: np.ndarray, base: np.ndarray | None) -> np.ndarray:
+    """``P(mask | base)`` per setting from terminal reach ``[B, T]`` (NaN where ``base`` cannot happen)."""
+    if base is None:
+        return reach[:, mask].sum(axis=1)
+    joint = reach[:, mask & base].sum(axis=1)
+    total = reach[:, base].sum(axis=1)
+    return np.where(total > 0, joint / np.where(total > 0, total, 1.0), np.nan)
+
+
 # ---------------------------------------------------------------------------- core
 def _compiled(model: Any) -> CompiledNegotiation:
     if isinstance(model, CompiledNegotiation):
@@ -246,19 +284,28 @@ def _compiled(model: Any) -> CompiledNegotiation:
     )
 
 
-_WORKER_CACHE: dict[int, CompiledNegotiation] = {}
+_WORKER_CACHE: dict[int, Any] = {}
 
 CHUNK_BYTES: int = 128 * 2**20
 """Working memory one chunk of settings may use (estimated from the game's sizes).
 
-:func:`solve_settings` splits a batch into chunks of at most this much work and keeps only
-per-setting summaries of each (values, NashConv, outcome, issue and fact probabilities), so
-its peak memory is about ``CHUNK_BYTES`` plus ``8 * (n + K + facts + issue values + 4)``
-bytes per setting (``K`` outcomes), whatever the number of settings."""
+:func:`solve_settings` splits a batch into chunks of at most this much work, so each
+solving process holds one chunk at a time. With ``keep="summary"`` each chunk is reduced
+where it is solved to a few statistics per column and merged as it arrives: peak memory is
+about the interpreter and libraries plus ``CHUNK_BYTES`` per solving process plus
+``O(columns)`` for the statistics, whatever the number of settings. With ``keep="draws"``
+(the default) per-setting summaries are kept, which adds ``8 * (n + K + facts + issue
+values + parameters + 4)`` bytes per setting (``K`` outcomes; about 2.4 KiB per draw for
+istanbul-2025)."""
 
 KEEP_REACH_ENTRIES: int = 4_000_000
 """Batches with at most this many (setting, terminal) pairs keep ``terminal_reach``
 (for :meth:`BatchResult.probability`); larger ones keep summaries only."""
+
+IN_FLIGHT: int = 32
+"""Least number of chunks submitted to an executor ahead of the one being collected
+(more when ``chunks=`` asks for more): enough to keep the workers busy, few enough that
+finished chunks do not pile up in the client."""
 
 
 def chunk_size(game_sizes: Mapping[str, int], *, budget: int | None = None) -> int:
@@ -292,6 +339,7 @@ class _Summarizer:
 
     def __init__(self, compiled: CompiledNegotiation) -> None:
         neg = compiled.negotiation
+        self.compiled = compiled
         outcomes, self.index = np.unique(_terminal_labels(compiled), return_inverse=True)
         self.outcomes = tuple(str(o) for o in outcomes)
         self.issue_masks: dict[str, dict[str, np.ndarray]] = {}
@@ -305,9 +353,13 @@ class _Summarizer:
         for k, exp in enumerate(neg.expectations):
             condition = compiled.condition(exp.condition, where=f"expect[{k}].condition")
             self.fact_masks[exp.fact] = np.asarray(compiled.terminal_condition(condition), bool)
+        self.condition_masks: dict[str, np.ndarray] = {}
 
     def __call__(self, solved: BatchSolution, keep_reach: bool) -> dict[str, Any]:
         reach = solved.profile.node_reach()[:, solved.game.terminals]
+        return self._rows(solved, reach, keep_reach)
+
+    def _rows(self, solved: BatchSolution, reach: np.ndarray, keep_reach: bool) -> dict[str, Any]:
         outcome_probs = np.zeros((reach.shape[0], len(self.outcomes)))
         np.add.at(outcome_probs.T, self.index, reach.T)
         return {
@@ -325,25 +377,103 @@ class _Summarizer:
             "strategy": solved.info.get("strategy"),
         }
 
+    def _mask(self, condition: str) -> np.ndarray:
+        if condition not in self.condition_masks:
+            self.condition_masks[condition] = _mask(self.compiled, condition)
+        return self.condition_masks[condition]
+
+    def reduce(self, solved: BatchSolution, parameters: Mapping[str, np.ndarray],
+               conditions: Sequence[tuple[str, str | None]]) -> dict[str, Any]:
+        """The chunk's statistics (:class:`Moments`) per column, instead of its rows."""
+        reach = solved.profile.node_reach()[:, solved.game.terminals]
+        rows = self._rows(solved, reach, keep_reach=False)
+        agents = self.compiled.negotiation.agent_names
+        columns: list[tuple[Any, ...]] = [("value", a) for a in agents]
+        blocks = [rows["values"].reshape(reach.shape[0], len(agents))]
+        columns += [("outcome", label) for label in self.outcomes]
+        blocks.append(rows["outcome_probabilities"])
+        singles: list[tuple[tuple[Any, ...], np.ndarray]] = []
+        singles += [(("issue", name, v), p) for name, table in rows["issues"].items() for v, p in table.items()]
+        singles += [(("fact", fact), p) for fact, p in rows["facts"].items()]
+        singles += [(("parameter", name), np.asarray(v, np.float64)) for name, v in parameters.items()]
+        singles += [(("nash_conv",), rows["nash_conv"]), (("certified",), rows["certified"].astype(np.float64))]
+        singles += [(("condition", c, g), _conditional(reach, self._mask(c), None if g is None else self._mask(g)))
+                    for c, g in conditions]
+        columns += [key for key, _ in singles]
+        blocks += [np.asarray(p, np.float64).reshape(-1, 1) for _, p in singles]
+        return {
+            "moments": Moments.of(np.concatenate(blocks, axis=1)),
+            "columns": tuple(columns),
+            "draws": int(reach.shape[0]),
+            "outcomes": self.outcomes,
+            "method": rows["method"],
+            "seeded": rows["seeded"],
+            "strategy": rows["strategy"],
+        }
+
+
+Piece = dict[str, np.ndarray] | tuple[PriorDraws, int, int]  # the settings themselves, or draws [lo, hi) to make
+
+
+def _solve_piece(compiled: CompiledNegotiation, summarize: _Summarizer, piece: Piece, options: dict[str, Any],
+                 strategy: str, keep_reach: bool, conditions: Sequence[tuple[str, str | None]] | None,
+                 progress: bool = False) -> dict[str, Any]:
+    """Solve one chunk and summarize it: its rows, or (``conditions`` not None) its statistics."""
+    params = piece if isinstance(piece, dict) else piece[0].range(piece[1], piece[2])
+    solved = solve_batch(compiled.game_for(params), options, strategy=strategy, progress=progress)
+    if conditions is None:
+        return summarize(solved, keep_reach)
+    return summarize.reduce(solved, params, conditions)
+
 
 def _solve_chunk(
-    negotiation: Negotiation, parameters: dict[str, np.ndarray], options: dict[str, Any], strategy: str,
-    keep_reach: bool = False,
+    negotiation: Negotiation, piece: Piece, options: dict[str, Any], strategy: str,
+    keep_reach: bool = False, conditions: Sequence[tuple[str, str | None]] | None = None,
 ) -> dict[str, Any]:
-    """Solve one chunk (in a worker): per-setting summaries out, so that any executor can ship them back."""
+    """Solve one chunk (in a worker): summaries out, so that any executor can ship them back.
+
+    ``piece`` is the chunk's settings or, for a Monte Carlo, the range of draws to make here.
+    With ``conditions`` (a summarized run) the chunk comes back as statistics per column.
+    """
     key = hash(repr(negotiation))
     cached = _WORKER_CACHE.get(key)
     if cached is None:
         compiled = negotiation.compile()
-        cached = _WORKER_CACHE[key] = (compiled, _Summarizer(compiled))  # type: ignore[assignment]
-    compiled, summarize = cached  # type: ignore[misc]
-    solved = solve_batch(compiled.game_for(parameters), options, strategy=strategy)
-    return summarize(solved, keep_reach)
+        cached = _WORKER_CACHE[key] = (compiled, _Summarizer(compiled))
+    compiled, summarize = cached
+    return _solve_piece(compiled, summarize, piece, options, strategy, keep_reach, conditions)
+
+
+def _pieces(parameters: Mapping[str, np.ndarray] | PriorDraws, bounds: np.ndarray) -> Iterator[Piece]:
+    """The chunks' settings, made one at a time (a Monte Carlo's are ranges of draws, made where solved)."""
+    for lo, hi in itertools.pairwise(int(b) for b in bounds):
+        if hi > lo:
+            yield (parameters, lo, hi) if isinstance(parameters, PriorDraws) else {
+                k: v[lo:hi] for k, v in parameters.items()}
+
+
+def _submitted(executor: Executor, pieces: Iterator[Piece], args: tuple[Any, ...], window: int) -> Iterator[Any]:
+    """``_solve_chunk`` of every piece on ``executor``, in order, with at most ``window`` chunks in flight."""
+    pending: deque[Any] = deque()
+    try:
+        for piece in pieces:
+            pending.append(executor.submit(_solve_chunk, args[0], piece, *args[1:]))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:  # interrupted: the chunks not collected are not wanted any more
+        for future in pending:
+            future.cancel()
+
+
+def _size(piece: Piece) -> int:
+    return piece[2] - piece[1] if isinstance(piece, tuple) else len(next(iter(piece.values())))
 
 
 def solve_settings(
     model: Any,
-    parameters: Mapping[str, Any],
+    parameters: Mapping[str, Any] | PriorDraws,
     *,
     options: Mapping[str, Any] | None = None,
     strategy: str = "reuse",
@@ -353,12 +483,19 @@ def solve_settings(
     shape: tuple[int, ...] | None = None,
     info: Mapping[str, Any] | None = None,
     chunk_bytes: int | None = None,
-) -> BatchResult:
+    keep: Literal["draws", "summary"] = "draws",
+    conditions: Sequence[tuple[str, str | None] | str] | None = None,
+) -> BatchResult | MonteCarloSummary:
     """Solve a negotiation for a batch of parameter settings (the engine of sweep and Monte Carlo).
 
-    The settings are solved in chunks (see :data:`CHUNK_BYTES`) and only per-setting
-    summaries are kept, so memory does not grow with the number of settings beyond a few
-    numbers each. If the run is interrupted (Ctrl-C) after at least one chunk, the result
+    The settings are solved in chunks of at most :data:`CHUNK_BYTES` of work each, one
+    chunk at a time per solving process. With ``keep="draws"`` per-setting summaries are
+    kept (a few numbers per setting: values, NashConv, outcome, issue and fact
+    probabilities). With ``keep="summary"`` each chunk is reduced where it is solved to
+    statistics per column (count, mean, sum of squared deviations, min, max), merged as
+    it arrives and dropped, so peak memory is about the interpreter and libraries plus
+    ``CHUNK_BYTES`` per solving process plus ``O(columns)``, whatever the number of
+    settings. If the run is interrupted (Ctrl-C) after at least one chunk, the result
     holds the settings finished so far, with ``info["interrupted"] = True`` and
     ``info["requested"]`` the number asked for.
 
@@ -372,8 +509,9 @@ def solve_settings(
     strategy : {"reuse", "cfr"}
         See :func:`negsim.analysis.batch.solve_batch`.
     executor : concurrent.futures.Executor, optional
-        Solve the chunks with ``executor.map`` (threads, processes, or a dask client's
-        ``client.get_executor()``).
+        Solve the chunks with ``executor.submit`` (threads, processes, or a dask client's
+        ``client.get_executor()``), at most :data:`IN_FLIGHT` of them ahead of the one
+        being collected.
     chunks : int, optional
         Least number of chunks for the executor (default: 4); more when the memory
         budget asks for smaller ones.
@@ -381,14 +519,103 @@ def solve_settings(
         Progress bar.
     chunk_bytes : int, optional
         Memory budget of one chunk (default :data:`CHUNK_BYTES`).
+    keep : {"draws", "summary"}
+        Keep every setting (a :class:`BatchResult`) or only statistics over them (a
+        :class:`MonteCarloSummary`, for settings that are a sample).
+    conditions : sequence of (condition, given or None), optional
+        With ``keep="summary"``: the conditions whose probability (``P(condition |
+        given)``) :meth:`MonteCarloSummary.condition_summary` will report.
 
     Returns
     -------
-    BatchResult
+    BatchResult or MonteCarloSummary
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from negsim.scenarios import load_scenario
+    >>> result = solve_settings(load_scenario("istanbul-2025"), {"eu_bite": np.array([0.2, 0.8])})
+    >>> result.draws, result.values.shape[0]
+    (2, 2)
     """
     started = time.perf_counter()
     compiled = _compiled(model)
-    neg = compiled.negotiation
+    wanted = _wanted_conditions(compiled, keep, conditions)
+    params, B = _checked_parameters(compiled, parameters, materialize=wanted is None)
+    opts = dict(compiled.negotiation.solver)
+    opts.update(options or {})
+    step = chunk_size(_sizes(compiled), budget=chunk_bytes)
+    n_chunks = max(-(-B // step), min(int(chunks or 4), B) if executor is not None else 1)
+    bounds = np.linspace(0, B, n_chunks + 1).astype(int)
+    keep_reach = wanted is None and B * compiled.num_terminals <= KEEP_REACH_ENTRIES
+    sink = _Rows() if wanted is None else _Merged()
+    bar = None
+    if progress and n_chunks > 1:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=B, unit="setting", leave=False)
+    interrupted = False
+    try:
+        if executor is not None:
+            window = max(IN_FLIGHT, 2 * int(chunks or 4))
+            args = (compiled.negotiation, opts, strategy, keep_reach, wanted)
+            for part in _submitted(executor, _pieces(params, bounds), args, window):
+                sink.add(part)
+                if bar is not None:
+                    bar.update(part["draws"] if "draws" in part else len(part["nash_conv"]))
+        else:
+            summarize = _Summarizer(compiled)
+            for piece in _pieces(params, bounds):
+                sink.add(_solve_piece(compiled, summarize, piece, opts, strategy, keep_reach, wanted,
+                                      progress=progress and n_chunks == 1))
+                if bar is not None:
+                    bar.update(_size(piece))
+    except KeyboardInterrupt:
+        if sink.done == 0:
+            raise
+        interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    details = dict(info or {})
+    details.update({"strategy": sink.first["strategy"] or strategy, "method": sink.first["method"],
+                    "seeded": sink.seeded, "chunks": sink.chunks})
+    if interrupted:
+        details.update({"interrupted": True, "requested": int(B)})
+    if isinstance(sink, _Merged):
+        return sink.result(compiled, time.perf_counter() - started, details)
+    kept = {k: v[:sink.done] for k, v in params.items()}
+    return _collect(compiled, kept, sink.parts, started, shape if shape and not interrupted else (sink.done,),
+                    details)
+
+
+Condition = tuple[str, str | None]  # (condition, given or None)
+
+
+def _wanted_conditions(compiled: CompiledNegotiation, keep: str,
+                       conditions: Sequence[Condition | str] | None) -> tuple[Condition, ...] | None:
+    """The conditions a summarized run computes per draw (checked now), or None to keep the draws."""
+    if keep not in ("draws", "summary"):
+        raise ScenarioError(f"keep must be 'draws' or 'summary', not {keep!r}")
+    if keep == "draws":
+        if conditions:
+            raise ScenarioError("conditions= is for keep='summary'; with keep='draws' use result.probability()")
+        return None
+    wanted = []
+    for entry in conditions or ():
+        condition, given = (entry, None) if isinstance(entry, str) else entry
+        compiled.condition(condition)  # a mistyped condition fails before any solving
+        if given is not None:
+            compiled.condition(given)
+        wanted.append((str(condition), None if given is None else str(given)))
+    return tuple(dict.fromkeys(wanted))
+
+
+def _checked_parameters(compiled: CompiledNegotiation, parameters: Mapping[str, Any] | PriorDraws, *,
+                        materialize: bool) -> tuple[dict[str, np.ndarray] | PriorDraws, int]:
+    """The settings and their number; a Monte Carlo's draws are made here only if every draw is kept."""
+    if isinstance(parameters, PriorDraws):
+        return (parameters.range(0, parameters.draws) if materialize else parameters), parameters.draws
     params = {k: np.atleast_1d(np.asarray(v, np.float64)) for k, v in parameters.items()}
     sizes = {v.size for v in params.values()}
     if len(sizes) != 1:
@@ -397,49 +624,51 @@ def solve_settings(
     if B < 1:
         raise ScenarioError("no parameter settings to solve (the arrays are empty)")
     for name in params:
-        neg.parameter(name)
-    opts = dict(neg.solver)
-    opts.update(options or {})
-    step = chunk_size(_sizes(compiled), budget=chunk_bytes)
-    n_chunks = max(-(-B // step), min(int(chunks or 4), B) if executor is not None else 1)
-    bounds = np.linspace(0, B, n_chunks + 1).astype(int)
-    pieces = [{k: v[lo:hi] for k, v in params.items()} for lo, hi in itertools.pairwise(bounds) if hi > lo]
-    keep_reach = B * compiled.num_terminals <= KEEP_REACH_ENTRIES
-    parts: list[dict[str, Any]] = []
-    interrupted = False
-    try:
-        if executor is not None:
-            for part in executor.map(_solve_chunk, [neg] * len(pieces), pieces, [opts] * len(pieces),
-                                     [strategy] * len(pieces), [keep_reach] * len(pieces)):
-                parts.append(part)
-        else:
-            summarize = _Summarizer(compiled)
-            bar = None
-            if progress and len(pieces) > 1:
-                from tqdm.auto import tqdm
+        compiled.negotiation.parameter(name)
+    return params, B
 
-                bar = tqdm(total=B, unit="setting", leave=False)
-            for piece in pieces:
-                solved = solve_batch(compiled.game_for(piece), opts, strategy=strategy,
-                                     progress=progress and len(pieces) == 1)
-                parts.append(summarize(solved, keep_reach))
-                del solved  # free the chunk's game and profile before the next chunk is built
-                if bar is not None:
-                    bar.update(len(next(iter(piece.values()))))
-            if bar is not None:
-                bar.close()
-    except KeyboardInterrupt:
-        if not parts:
-            raise
-        interrupted = True
-    done = sum(len(part["nash_conv"]) for part in parts)
-    kept = {k: v[:done] for k, v in params.items()}
-    details = dict(info or {})
-    details.update({"strategy": parts[0]["strategy"] or strategy, "method": parts[0]["method"],
-                    "seeded": int(sum(part["seeded"] for part in parts)), "chunks": len(parts)})
-    if interrupted:
-        details.update({"interrupted": True, "requested": int(B)})
-    return _collect(compiled, kept, parts, started, shape if shape and not interrupted else (done,), details)
+
+class _Rows:
+    """Collects each chunk's per-setting summaries (``keep="draws"``)."""
+
+    def __init__(self) -> None:
+        self.parts: list[dict[str, Any]] = []
+        self.done = self.seeded = self.chunks = 0
+
+    @property
+    def first(self) -> dict[str, Any]:
+        return self.parts[0]
+
+    def add(self, part: dict[str, Any]) -> None:
+        self.parts.append(part)
+        self.done += len(part["nash_conv"])
+        self.seeded += int(part["seeded"])
+        self.chunks += 1
+
+
+class _Merged:
+    """Merges each chunk's statistics as it arrives and drops the chunk (``keep="summary"``)."""
+
+    def __init__(self) -> None:
+        self.moments: Moments | None = None
+        self.first: dict[str, Any] = {}
+        self.done = self.seeded = self.chunks = 0
+
+    def add(self, part: dict[str, Any]) -> None:
+        if self.moments is None:
+            self.first = {k: v for k, v in part.items() if k != "moments"}
+            self.moments = part["moments"]
+        else:
+            self.moments = self.moments.merge(part["moments"])
+        self.done += int(part["draws"])
+        self.seeded += int(part["seeded"])
+        self.chunks += 1
+
+    def result(self, compiled: CompiledNegotiation, seconds: float, info: dict[str, Any]) -> MonteCarloSummary:
+        assert self.moments is not None
+        return MonteCarloSummary(draws=self.done, seconds=seconds, agents=compiled.negotiation.agent_names,
+                                 outcomes=self.first["outcomes"], columns=self.first["columns"],
+                                 statistics=self.moments, info=info)
 
 
 def _collect(compiled: CompiledNegotiation, params, parts, started, shape, info) -> BatchResult:
@@ -537,78 +766,27 @@ def sweep(
             raise ScenarioError(f"the values of {name!r} must be finite")
     mesh = np.meshgrid(*axes, indexing="ij")
     params = {n: m.ravel() for n, m in zip(names, mesh, strict=True)}
+    if options.get("keep", "draws") != "draws":
+        raise ScenarioError("a grid is reported point by point: sweep keeps every point (keep='draws')")
     return solve_settings(model, params, shape=tuple(a.size for a in axes), info={"kind": "sweep"}, **options)
 
 
 # ---------------------------------------------------------------------------- Monte Carlo
-def draw_parameters(
-    negotiation: Negotiation, priors: Mapping[str, Mapping[str, Any]] | None = None, *, draws: int,
-    seed: int | None = None
-) -> dict[str, np.ndarray]:
-    """Draw parameter values from priors with scipy.stats.
-
-    Parameters
-    ----------
-    negotiation : Negotiation
-    priors : mapping, optional
-        ``{parameter: {"dist": "uniform"|"normal"|"beta"|"triangular", ...}}``; default:
-        the priors declared in the scenario. ``normal`` may be truncated with ``low`` and
-        ``high``; ``beta`` rescaled to ``[low, high]`` (default ``[0, 1]``).
-    draws : int
-    seed : int, optional
-
-    Returns
-    -------
-    dict of str to ndarray [draws]
-    """
-    from scipy import stats
-
-    if draws < 1:
-        raise ScenarioError("draws must be at least 1")
-    if priors is None:
-        priors = {p.name: p.prior for p in negotiation.parameters if p.prior}
-    if not priors:
-        raise ScenarioError("no priors: declare 'prior' for some parameters or pass priors=")
-    rng = np.random.default_rng(seed)
-    out = {}
-    for name in sorted(priors):  # sorted: the same seed gives the same draws whatever the order
-        declared = negotiation.parameter(name)
-        spec = dict(priors[name])
-        if declared.range is not None and (spec.get("dist") in ("normal", "beta") or {"low", "high"} <= spec.keys()):
-            check_prior_range(spec, declared.range, f"priors.{name}")  # a draw outside would fail the batch
-        dist = spec.get("dist")
-        if dist == "uniform":
-            low, high = float(spec["low"]), float(spec["high"])
-            sample = stats.uniform(low, high - low).rvs(draws, random_state=rng)
-        elif dist == "normal":
-            mean, sd = float(spec["mean"]), float(spec["sd"])
-            low, high = float(spec.get("low", -np.inf)), float(spec.get("high", np.inf))
-            a, b = (low - mean) / sd, (high - mean) / sd
-            sample = stats.truncnorm(a, b, loc=mean, scale=sd).rvs(draws, random_state=rng)
-        elif dist == "beta":
-            low, high = float(spec.get("low", 0.0)), float(spec.get("high", 1.0))
-            sample = stats.beta(float(spec["a"]), float(spec["b"]), loc=low, scale=high - low).rvs(
-                draws, random_state=rng
-            )
-        elif dist == "triangular":
-            low, mode, high = float(spec["low"]), float(spec["mode"]), float(spec["high"])
-            c = 0.5 if high == low else (mode - low) / (high - low)
-            sample = stats.triang(c, loc=low, scale=high - low).rvs(draws, random_state=rng)
-        else:
-            raise ScenarioError(f"unknown prior {dist!r} for {name!r}; use uniform, normal, beta or triangular")
-        out[name] = np.asarray(sample, np.float64).reshape(draws)
-    return out
-
-
 def monte_carlo(
     model: Any,
     priors: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     draws: int = 1000,
     seed: int | None = None,
+    keep: Literal["draws", "summary"] = "draws",
+    conditions: Sequence[tuple[str, str | None] | str] | None = None,
     **options: Any,
-) -> BatchResult:
+) -> BatchResult | MonteCarloSummary:
     """Solve the negotiation for parameters drawn from their priors.
+
+    The draws are made in blocks (see :func:`draw_parameters`), so a seed gives the same
+    draws however the run is split into chunks, and the first ``N`` draws of a larger run
+    are the draws of an ``N``-draw run.
 
     Parameters
     ----------
@@ -617,9 +795,23 @@ def monte_carlo(
         Priors overriding the scenario's (see :func:`draw_parameters`).
     draws : int
     seed : int, optional
-        Makes the draws, and so the result, reproducible.
+        Makes the draws, and so the result, reproducible. Without it, fresh entropy is
+        chosen once and recorded as ``info["entropy"]`` (pass it as ``seed`` to repeat
+        the run).
+    keep : {"draws", "summary"}
+        ``"draws"`` (default) keeps every draw's parameters and summaries: a
+        :class:`BatchResult`, whose memory grows by a few KiB per draw. ``"summary"`` makes
+        and solves each chunk's draws where the chunk is solved (in an executor's worker)
+        and keeps only statistics over the draws: a :class:`MonteCarloSummary` with the
+        same ``summary()``, ``to_dict()`` and ``condition_summary()``, in memory that
+        does not grow with ``draws`` (about the interpreter and libraries plus
+        :data:`CHUNK_BYTES` per solving process plus ``O(columns)``).
+    conditions : sequence of (condition, given or None), optional
+        With ``keep="summary"``: conditions whose probability ``P(condition | given)``
+        is computed per draw, for :meth:`MonteCarloSummary.condition_summary`.
     **options
-        Passed to :func:`solve_settings`.
+        Passed to :func:`solve_settings` (``options=``, ``executor=``, ``chunks=``,
+        ``progress=``, ``chunk_bytes=``).
 
     Examples
     --------
@@ -628,7 +820,14 @@ def monte_carlo(
     >>> result.draws, bool(result.nash_conv.max() < 0.01)  # most draws certified exact, the rest CFR+
     (50, True)
     >>> summary = result.summary()  # {outcome: {"probability", "standard_error"}}
+    >>> light = monte_carlo(load_scenario("istanbul-2025"), draws=50, seed=1, keep="summary")
+    >>> bool(abs(light.summary()[next(iter(summary))]["probability"]
+    ...          - next(iter(summary.values()))["probability"]) < 1e-12)
+    True
     """
     compiled = _compiled(model)
-    params = draw_parameters(compiled.negotiation, priors, draws=draws, seed=seed)
-    return solve_settings(compiled, params, info={"kind": "monte_carlo", "seed": seed}, **options)
+    lazy = prior_draws(compiled.negotiation, priors, draws=draws, seed=seed)
+    info: dict[str, Any] = {"kind": "monte_carlo", "seed": seed}
+    if seed is None:
+        info["entropy"] = lazy.entropy
+    return solve_settings(compiled, lazy, info=info, keep=keep, conditions=conditions, **options)

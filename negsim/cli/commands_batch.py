@@ -71,7 +71,12 @@ def _solve_sweep(scenario: Any, args: argparse.Namespace, options: dict[str, Any
 
     if args.param:
         return sweep_grid(scenario, grid(args.param), options=options, progress=show)
-    return monte_carlo(scenario, draws=args.draws, seed=args.seed, options=options, progress=show)
+    if args.csv:  # one row per draw: every draw is kept
+        return monte_carlo(scenario, draws=args.draws, seed=args.seed, options=options, progress=show)
+    # text and JSON report statistics over the draws: reduced chunk by chunk, whatever N
+    conditions = [(args.condition, args.given)] if args.condition is not None else None
+    return monte_carlo(scenario, draws=args.draws, seed=args.seed, options=options, progress=show,
+                       keep="summary", conditions=conditions)
 
 
 def _condition(scenario: Any, result: Any, args: argparse.Namespace, options: dict[str, Any],
@@ -81,9 +86,11 @@ def _condition(scenario: Any, result: Any, args: argparse.Namespace, options: di
         return None
     import numpy as np
 
-    from negsim.analysis import sweep_threshold
+    from negsim.analysis import MonteCarloSummary, sweep_threshold
 
-    prob = np.asarray(result.probability(args.condition, args.given), np.float64).ravel()
+    prob = None  # a summarized Monte Carlo has no per-draw probability, only its condition_summary
+    if not isinstance(result, MonteCarloSummary):
+        prob = np.asarray(result.probability(args.condition, args.given), np.float64).ravel()
     label = f"P({args.condition}{' | ' + args.given if args.given else ''})"
     mark = None
     if result.is_grid and len(result.parameters) == 1 and located:

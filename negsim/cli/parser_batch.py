@@ -25,7 +25,8 @@ def _add_sweep(sub: Any) -> None:
             "Solve a scenario for many parameter settings in one batched solve. --param name=lo:hi:n "
             "(repeatable) sweeps a grid; --draws N draws the parameters that declare a prior. "
             "Prints the outcome per grid point, or the probability of each outcome with its Monte "
-            "Carlo standard error."
+            "Carlo standard error. A Monte Carlo (text or --json) keeps only statistics over the draws, "
+            "made and solved chunk by chunk, so its memory does not grow with N; --csv keeps every draw."
         ),
     )
     p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or a .toml file")
@@ -38,10 +39,11 @@ def _add_sweep(sub: Any) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true",
                      help='print JSON: {"draws", "seconds", "outcomes": {outcome: probability}, "parameters"}')
-    fmt.add_argument("--csv", action="store_true", help="print one CSV row per setting")
+    fmt.add_argument("--csv", action="store_true",
+                     help="print one CSV row per setting (holds every setting in memory, a few KiB each)")
     p.add_argument("--condition", default=None,
-                   help="also show P(condition) per setting, a condition on the final state; on a one-parameter "
-                        "grid, with its threshold")
+                   help="also show P(condition), a condition on the final state: per grid point (on a "
+                        "one-parameter grid with its threshold), or its mean over the draws")
     p.add_argument("--given", default=None, help="with --condition: show P(condition | given)")
     p.add_argument("--level", type=float, default=0.5, metavar="P",
                    help="with --condition: the probability whose crossing is the threshold (default 0.5)")

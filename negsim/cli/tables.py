@@ -108,8 +108,8 @@ def batch_text(scenario: Any, result: Any, *, grid: bool, condition: dict[str, A
     lines = [scenario.title, ""]
     kind = "grid points" if grid else "draws"
     lines.append(
-        f"{result.draws:,} {kind} solved in {result.seconds:.2f} s; {result.certified.mean():.0%} certified exact "
-        f"(max NashConv {result.nash_conv.max(initial=0):.2g})"
+        f"{result.draws:,} {kind} solved in {result.seconds:.2f} s; {result.certified_share:.0%} certified exact "
+        f"(max NashConv {result.max_nash_conv:.2g})"
     )
     lines.append("")
     lines.extend(_grid_lines(result, condition) if grid else _draws_lines(result, condition))
@@ -149,6 +149,7 @@ def _grid_lines(result: Any, condition: dict[str, Any] | None) -> list[str]:
 
 
 def _draws_lines(result: Any, condition: dict[str, Any] | None) -> list[str]:
+    # only what a BatchResult and a MonteCarloSummary both answer: one table for both
     lines = ["Outcome probabilities (Monte Carlo estimate +/- standard error):"]
     for outcome, stats in result.summary().items():
         if stats["probability"] < 0.0005:
@@ -156,7 +157,7 @@ def _draws_lines(result: Any, condition: dict[str, Any] | None) -> list[str]:
         lines.append(f"  {stats['probability']:.3f} +/- {stats['standard_error']:.3f}  {outcome}")
     lines.append("")
     lines.append("Parameters drawn: " + ", ".join(
-        f"{k} in [{v.min():.3g}, {v.max():.3g}]" for k, v in result.parameters.items()))
+        f"{k} in [{low:.3g}, {high:.3g}]" for k, (low, high) in result.parameter_ranges().items()))
     if condition is not None:
         stats = result.condition_summary(condition["condition"], condition["given"])
         lines.append("")
@@ -168,6 +169,6 @@ def _draws_lines(result: Any, condition: dict[str, Any] | None) -> list[str]:
             lines.append(f"{condition['label']}: the given never happens in these draws")
     lines.append("")
     lines.append("Facts (probability, averaged over draws):")
-    for fact, probs in result.facts.items():
-        lines.append(f"  {probs.mean():.3f}  {fact}")
+    for fact, probability in result.to_dict()["facts"].items():
+        lines.append(f"  {probability:.3f}  {fact}")
     return lines

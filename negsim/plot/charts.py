@@ -380,7 +380,7 @@ def plot_outcomes(result: Any, *, top: int = 8, ax: Axes | None = None) -> Figur
 
     Parameters
     ----------
-    result : BatchResult
+    result : BatchResult or MonteCarloSummary
         From :func:`negsim.analysis.monte_carlo` (or a sweep: then the bars are shares
         of grid points and the whiskers only a descriptive spread).
     top : int
