@@ -1,8 +1,8 @@
 """The screened CFR+ of solve_game: a short run settles most settings, the full run the rest.
 
 What must hold: a setting the short run does not certify gets exactly what the full run alone
-would give; a setting it certifies gets an exact equilibrium (NashConv 0, certified), and in
-practice the same one the full run finds; a batch equals the loop of its single solves.
+would give; a setting it certifies gets an exact equilibrium (NashConv 0, certified), nearly
+always the one the full run finds; a batch equals the loop of its single solves.
 """
 
 from __future__ import annotations
@@ -61,9 +61,13 @@ def test_settings_the_screen_settles_are_certified_equilibria(screened, unscreen
     certified = np.asarray(screened.info["certified"])
     assert np.all(np.asarray(screened.nash_conv)[certified] <= 1e-9)
     assert certify(batch, list(screened.profile.probabilities), tremble=1e-3)[certified].all()
-    # and, on these draws, the very equilibria the full run finds
+    # where a draw has several equilibria the short run may polish into another one than the full
+    # run (1 draw in 48 here, 1 in 913 on 1,000 draws: benchmarks/README.md); both are certified
+    same = np.ones(DRAWS, bool)
     for a, b in zip(screened.profile.probabilities, unscreened.profile.probabilities, strict=True):
-        np.testing.assert_allclose(a[certified], b[certified], atol=1e-12)
+        same &= np.all(a == b, axis=1)
+    assert same[certified].mean() >= 0.95
+    assert certify(batch, list(unscreened.profile.probabilities), tremble=1e-3)[certified & ~same].all()
 
 
 def test_a_batch_equals_its_single_solves(compiled, batch, screened):

@@ -476,7 +476,7 @@ def solve_settings(
     parameters: Mapping[str, Any] | PriorDraws,
     *,
     options: Mapping[str, Any] | None = None,
-    strategy: str = "reuse",
+    strategy: str = "cfr",
     executor: Executor | None = None,
     chunks: int | None = None,
     progress: bool = False,
@@ -506,7 +506,7 @@ def solve_settings(
         Values of the varied parameters (the others keep their defaults).
     options : mapping, optional
         Solver options (default: the negotiation's ``[solver]`` table).
-    strategy : {"reuse", "cfr"}
+    strategy : {"cfr", "reuse"}
         See :func:`negsim.analysis.batch.solve_batch`.
     executor : concurrent.futures.Executor, optional
         Solve the chunks with ``executor.submit`` (threads, processes, or a dask client's
