@@ -12,12 +12,18 @@ the kernel (``ru_maxrss``) at the end.
 Run from the repository root (needs the ``dask`` extra)::
 
     python -m benchmarks.sweep_dask --scenario istanbul-2022 --draws 100000 --workers 2
+    python -m benchmarks.sweep_dask --scenario istanbul-2025 --draws 10000 100000 1000000
+
+With several ``--draws`` each count runs in a fresh process and a fresh cluster, so that each
+line's peaks are that run's own.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
+import sys
 import time
 
 
@@ -28,11 +34,20 @@ def _peak_mib() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="istanbul-2022")
-    parser.add_argument("--draws", type=int, default=100_000)
+    parser.add_argument("--draws", type=int, nargs="+", default=[100_000])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunks", type=int, default=None, help="least number of chunks (default: 8 per worker)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
+    if len(args.draws) > 1:
+        for draws in args.draws:
+            command = [sys.executable, "-m", "benchmarks.sweep_dask", "--scenario", args.scenario, "--draws",
+                       str(draws), "--workers", str(args.workers), "--seed", str(args.seed)]
+            if args.chunks:
+                command += ["--chunks", str(args.chunks)]
+            subprocess.run(command, check=True)
+        return 0
+    draws = args.draws[0]
 
     from dask.distributed import Client, LocalCluster
 
@@ -43,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
     with cluster, Client(cluster) as client:
         started = time.perf_counter()
-        result = monte_carlo(scenario, draws=args.draws, seed=args.seed, executor=client.get_executor(),
+        result = monte_carlo(scenario, draws=draws, seed=args.seed, executor=client.get_executor(),
                              chunks=args.chunks or 8 * args.workers, keep="summary")
         seconds = time.perf_counter() - started
         workers = client.run(_peak_mib)
@@ -52,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"certified {result.certified_share:.1%}, max NashConv {result.max_nash_conv:.2g}")
     print(f"peak RSS: client {_peak_mib():.0f} MiB; workers "
           + ", ".join(f"{mib:.0f}" for mib in workers.values()) + " MiB")
+    for outcome, stats in list(result.summary().items())[:3]:
+        print(f"  {stats['probability']:.4f} +/- {stats['standard_error']:.4f}  {outcome}")
     return 0
 
 

@@ -58,14 +58,20 @@ BLOCK_ENTRIES = 1 << 19
 
 
 class _State:
-    """Per-player arrays of one CFR run (kernel order, batch last)."""
+    """Per-player arrays of one CFR run (kernel order, batch last).
 
-    __slots__ = ("regret", "sigma", "plan", "average", "increment")
+    ``direct`` and ``work`` are reused every iteration (values, and the temporaries of the
+    regret and averaging rules), so that an iteration allocates no array of this size.
+    """
+
+    __slots__ = ("regret", "sigma", "plan", "average", "increment", "direct", "work")
 
     def __init__(self, ev: Evaluator, p: int, sigma: np.ndarray) -> None:
         self.regret = ev.zeros(p)
         self.increment = ev.zeros(p)
         self.average = ev.zeros(p)
+        self.direct = ev.zeros(p)
+        self.work = ev.zeros(p)
         self.sigma = sigma
         self.plan = ev.plan(p, sigma)
 
@@ -79,15 +85,16 @@ class _SummedRegrets:
     def begin(self, t: int) -> None:
         pass
 
-    def update(self, regret: np.ndarray, increment: np.ndarray) -> np.ndarray:
+    def update(self, regret: np.ndarray, increment: np.ndarray, work: np.ndarray) -> np.ndarray:
+        """Update ``regret`` in place; return its positive part (``work`` may hold it)."""
         regret += increment
-        return np.maximum(regret, 0.0)
+        return np.maximum(regret, 0.0, out=work)
 
 
 class _ClippedRegrets(_SummedRegrets):
     """CFR+: ``R = max(R + r_t, 0)``, kept clipped, so the strategy matches ``R`` itself."""
 
-    def update(self, regret: np.ndarray, increment: np.ndarray) -> np.ndarray:
+    def update(self, regret: np.ndarray, increment: np.ndarray, work: np.ndarray) -> np.ndarray:
         regret += increment
         np.maximum(regret, 0.0, out=regret)
         return regret
@@ -99,9 +106,9 @@ class _LinearRegrets(_SummedRegrets):
     def begin(self, t: int) -> None:
         self.t = t
 
-    def update(self, regret: np.ndarray, increment: np.ndarray) -> np.ndarray:
-        regret += self.t * increment
-        return np.maximum(regret, 0.0)
+    def update(self, regret: np.ndarray, increment: np.ndarray, work: np.ndarray) -> np.ndarray:
+        regret += np.multiply(increment, self.t, out=work)
+        return np.maximum(regret, 0.0, out=work)
 
 
 class _DiscountedRegrets(_SummedRegrets):
@@ -120,11 +127,11 @@ class _DiscountedRegrets(_SummedRegrets):
         negative = base**self.beta / (base**self.beta + 1.0) if np.isfinite(self.beta) else 0.0
         self.discounts = (positive, negative)
 
-    def update(self, regret: np.ndarray, increment: np.ndarray) -> np.ndarray:
+    def update(self, regret: np.ndarray, increment: np.ndarray, work: np.ndarray) -> np.ndarray:
         if self.discounts is not None:
             regret *= np.where(regret > 0, *self.discounts)
         regret += increment
-        return np.maximum(regret, 0.0)
+        return np.maximum(regret, 0.0, out=work)
 
 
 class _UniformAverage:
@@ -133,7 +140,7 @@ class _UniformAverage:
     def begin(self, t: int) -> None:
         pass
 
-    def add(self, average: np.ndarray, plan: np.ndarray) -> None:
+    def add(self, average: np.ndarray, plan: np.ndarray, work: np.ndarray) -> None:
         average += plan
 
 
@@ -143,8 +150,8 @@ class _LinearAverage(_UniformAverage):
     def begin(self, t: int) -> None:
         self.weight = float(t)
 
-    def add(self, average: np.ndarray, plan: np.ndarray) -> None:
-        average += self.weight * plan if self.weight != 1.0 else plan
+    def add(self, average: np.ndarray, plan: np.ndarray, work: np.ndarray) -> None:
+        average += np.multiply(plan, self.weight, out=work) if self.weight != 1.0 else plan
 
 
 class _DiscountedAverage(_UniformAverage):
@@ -157,7 +164,7 @@ class _DiscountedAverage(_UniformAverage):
     def begin(self, t: int) -> None:
         self.discount = ((t - 1) / t) ** self.gamma if t > 1 else None
 
-    def add(self, average: np.ndarray, plan: np.ndarray) -> None:
+    def add(self, average: np.ndarray, plan: np.ndarray, work: np.ndarray) -> None:
         if self.discount is not None:
             average *= self.discount
         average += plan
@@ -177,12 +184,12 @@ def _rules(variant: str, alpha: float, beta: float, gamma: float) -> tuple[_Summ
 def _iterate(ev: Evaluator, states: list[_State], plans: list[np.ndarray], regrets: _SummedRegrets,
              averages: _UniformAverage, alternating: bool, tremble: float) -> None:
     """One iteration on one block: players in turn, or all from the same strategies."""
-    directs = None if alternating else [ev.direct_values(p, plans) for p in range(len(states))]
+    directs = None if alternating else [ev.direct_values(p, plans, out=st.direct) for p, st in enumerate(states)]
     for p, st in enumerate(states):
-        averages.add(st.average, st.plan)  # the average accumulates the current strategy's plan
-        direct = ev.direct_values(p, plans) if directs is None else directs[p]
+        averages.add(st.average, st.plan, st.work)  # the average accumulates the current strategy's plan
+        direct = ev.direct_values(p, plans, out=st.direct) if directs is None else directs[p]
         ev.counterfactual_values(p, st.sigma, direct, increments=st.increment, root=False)
-        ev.regret_match(p, regrets.update(st.regret, st.increment), st.sigma, tremble)
+        ev.regret_match(p, regrets.update(st.regret, st.increment, st.work), st.sigma, tremble)
         ev.plan(p, st.sigma, out=st.plan)
 
 

@@ -39,6 +39,7 @@ public solvers transpose to the documented batch-first layout at the boundary.
 from __future__ import annotations
 
 import weakref
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -365,6 +366,20 @@ class Evaluator:
         self._pair_raw = None if self.pair_matrix is None or _csr_matvec is None else tuple(map(_raw, self.pair_matrix))
         fast = _csr_matvec is not None and _csr_matvecs is not None
         self._fast = tuple(map(_Fast, self.plex.players)) if fast else None
+        self._buffers: dict[tuple[Any, ...], np.ndarray] = {}
+
+    def _scratch(self, key: tuple[Any, ...], shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+        """A work array kept between calls (contents undefined).
+
+        The hot paths run thousands of times on arrays of the same shapes; allocating them
+        anew each time costs page faults wherever the allocator hands large blocks back to
+        the system at once (a dask worker's ``MALLOC_TRIM_THRESHOLD_=65536`` made CFR four
+        times slower), so each is allocated once per evaluator.
+        """
+        buffer = self._buffers.get(key)
+        if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
+            buffer = self._buffers[key] = np.empty(shape, dtype)
+        return buffer
 
     # -------------------------------------------------------------- arrays
     def zeros(self, p: int) -> np.ndarray:
@@ -395,9 +410,10 @@ class Evaluator:
             # one sparse product gives every sequence its information set's total; where it
             # is 0, divide by 1 and then write 1 / k (uniform): exact, and cheaper than np.where
             k = self._fast[p]
-            total = np.zeros((k.size,) + positive.shape[1:])
+            total = self._scratch(("total", p), (k.size,) + positive.shape[1:])
+            total.fill(0.0)
             _product_for(positive)(*k.siblings, positive[1:], total)
-            empty = total == 0.0
+            empty = np.equal(total, 0.0, out=self._scratch(("empty", p), total.shape, np.bool_))
             total += empty
             body = sigma[1:]
             np.divide(positive[1:], total, out=body)
@@ -441,15 +457,21 @@ class Evaluator:
                 if parent is None:
                     x[lo:hi] = sigma[lo:hi]
                 else:
-                    np.multiply(sigma[lo:hi], x[parent], out=x[lo:hi])
+                    above = np.take(x, parent, axis=0, out=self._scratch(("above", p, lo), (hi - lo,) + x.shape[1:]),
+                                    mode="clip")  # valid indices; "raise" would buffer ``out`` anew
+                    np.multiply(sigma[lo:hi], above, out=x[lo:hi])
             return x
         for level in self.plex.players[p].levels:
             np.multiply(sigma[level.lo : level.hi], x[level.parent_of_sequence], out=x[level.lo : level.hi])
         return x
 
     # -------------------------------------------------------------- values
-    def direct_values(self, p: int, plans: list[np.ndarray]) -> np.ndarray:
-        """``v_direct`` of player ``p`` given every player's realization plan (kernel order)."""
+    def direct_values(self, p: int, plans: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:
+        """``v_direct`` of player ``p`` given every player's realization plan (kernel order).
+
+        ``out`` (optional, C-contiguous, the shape of ``p``'s plan) receives the values on the
+        batched fast path, which then allocates nothing.
+        """
         if self._pair_raw is not None:
             other = plans[1 - p]
             if other.dtype == np.float64 and other.flags.c_contiguous:
@@ -461,14 +483,24 @@ class Evaluator:
             return spmv(self.pair_matrix[p], plans[1 - p])
         if self._fast is not None and self.num_players > 1:
             # reach of the others at every terminal, times c u_p, summed onto p's sequences
-            w = None
+            shape = self.cu[p].shape
+            w = reach = None
             for q in range(self.num_players):
                 if q != p:
-                    reach = np.take(plans[q], self.plex.players[q].terminal_sequence, axis=0)
-                    w = reach if w is None else np.multiply(w, reach, out=w)
+                    if w is None:
+                        # mode="clip": with "raise" (the default) numpy buffers ``out`` anew each call
+                        w = np.take(plans[q], self.plex.players[q].terminal_sequence, axis=0,
+                                    out=self._scratch(("w",), shape), mode="clip")
+                    else:
+                        reach = np.take(plans[q], self.plex.players[q].terminal_sequence, axis=0,
+                                        out=self._scratch(("reach",), shape), mode="clip")
+                        np.multiply(w, reach, out=w)
             w *= self.cu[p]
             raw = self._fast[p].scatter
-            out = np.zeros((raw[0],) + w.shape[1:])
+            if out is None or out.shape != (raw[0],) + shape[1:] or not out.flags.c_contiguous:
+                out = np.zeros((raw[0],) + shape[1:])
+            else:
+                out.fill(0.0)
             _product_for(w)(*raw, w, out)
             return out
         w = self.cu[p]
@@ -496,7 +528,7 @@ class Evaluator:
         pp = self.plex.players[p]
         v = direct
         if self._fast is not None and v.dtype == np.float64 and v.flags.c_contiguous:
-            return self._counterfactual_values_fast(self._fast[p], sigma, v, increments, root)
+            return self._counterfactual_values_fast(p, sigma, v, increments, root)
         # the expected value of every information set, filled level by level (kernel order)
         expected = np.empty((pp.counts.size,) + v.shape[1:])
         for level in reversed(pp.levels):
@@ -511,9 +543,8 @@ class Evaluator:
             np.subtract(v[1:], expected[pp.spread], out=increments[1:])
         return v
 
-    @staticmethod
     def _counterfactual_values_fast(
-        k: _Fast, sigma: np.ndarray, v: np.ndarray, increments: np.ndarray | None, root: bool
+        self, p: int, sigma: np.ndarray, v: np.ndarray, increments: np.ndarray | None, root: bool
     ) -> np.ndarray:
         """:meth:`counterfactual_values` on the hot path: one product and one sparse product per level.
 
@@ -521,14 +552,16 @@ class Evaluator:
         parent sequence; the products ``sigma * v`` are kept, so that the information-set
         values the increments need come from one more sparse product (``siblings``).
         """
+        k = self._fast[p]
         product = _product_for(v)
-        weighted = np.empty_like(v)
+        weighted = self._scratch(("weighted", p), v.shape)
         for lo, hi, parent_lo, parent_hi, fold in k.up:
             part = np.multiply(sigma[lo:hi], v[lo:hi], out=weighted[lo:hi])
             if parent_hi > 1 or root:  # the first level adds into the empty sequence only
                 product(*fold, part, v[parent_lo:parent_hi])
         if increments is not None and k.size:
-            expected = np.zeros((k.size,) + v.shape[1:])
+            expected = self._scratch(("expected", p), (k.size,) + v.shape[1:])
+            expected.fill(0.0)
             product(*k.siblings, weighted[1:], expected)
             np.subtract(v[1:], expected, out=increments[1:])
         return v
