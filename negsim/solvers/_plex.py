@@ -39,8 +39,8 @@ public solvers transpose to the documented batch-first layout at the boundary.
 from __future__ import annotations
 
 import weakref
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
