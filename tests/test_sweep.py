@@ -186,7 +186,8 @@ def test_chunked_sweep_equals_one_chunk_and_keeps_summaries_only(scenario, monke
         light.probability("true")
 
 
-def test_an_interrupted_sweep_returns_the_finished_chunks(scenario, monkeypatch):
+def interrupt_the_third_chunk(monkeypatch) -> None:
+    """Make the third chunk's solve raise KeyboardInterrupt, as Ctrl-C would."""
     from negsim.analysis import _sweep as module
 
     calls = []
@@ -199,10 +200,15 @@ def test_an_interrupted_sweep_returns_the_finished_chunks(scenario, monkeypatch)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, "solve_batch", interrupt_third)
+
+
+def test_an_interrupted_sweep_returns_the_finished_chunks(scenario, monkeypatch):
+    interrupt_the_third_chunk(monkeypatch)
     result = monte_carlo(scenario, draws=10, seed=1, chunk_bytes=1)
     assert result.info["interrupted"] and result.info["requested"] == 10 and result.draws == 2
     assert result.values.shape[0] == result.outcome_probabilities.shape[0] == 2
-    calls.clear()
+    from negsim.analysis import _sweep as module
+
     monkeypatch.setattr(module, "solve_batch", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):  # nothing finished: nothing to show
         monte_carlo(scenario, draws=3, seed=1)

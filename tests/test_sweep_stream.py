@@ -238,17 +238,9 @@ def test_modes_are_checked(one_shot):
 
 
 def test_an_interrupted_summary_keeps_the_finished_chunks(one_shot, monkeypatch):
-    from negsim.analysis import _sweep as module
+    from tests.test_sweep import interrupt_the_third_chunk
 
-    calls, real = [], module.solve_batch
-
-    def interrupt_third(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, "solve_batch", interrupt_third)
+    interrupt_the_third_chunk(monkeypatch)
     result = monte_carlo(one_shot, draws=10, seed=1, chunk_bytes=1, keep="summary", conditions=[ACCEPTS])
     assert result.info["interrupted"] and result.info["requested"] == 10 and result.draws == 2
     assert result.to_dict()["draws"] == 2 and result.condition_summary(*ACCEPTS)["draws_defined"] <= 2
