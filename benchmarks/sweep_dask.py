@@ -1,7 +1,8 @@
 """A Monte Carlo on a dask ``LocalCluster``: draws per second and the peak memory of every process.
 
 The draws are made and solved in chunks by the cluster's workers (``monte_carlo(...,
-keep="summary", executor=client.get_executor())``): the client sends each worker a range of
+keep="summary", executor=client)``): the client sends each worker the negotiation once
+(``client.scatter``) and then, per chunk, a range of
 draws to make, and each worker holds one chunk at a time and sends back statistics per
 column only (count, mean, sum of squared deviations, min, max), which the client merges and
 drops. So neither the client's memory nor a worker's grows with the number of draws: about
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunks", type=int, default=None, help="least number of chunks (default: 8 per worker)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--executor", action="store_true",
+                        help="submit through client.get_executor(), which sends the negotiation with every chunk")
     args = parser.parse_args(argv)
     if len(args.draws) > 1:
         for draws in args.draws:
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
                        str(draws), "--workers", str(args.workers), "--seed", str(args.seed)]
             if args.chunks:
                 command += ["--chunks", str(args.chunks)]
+            if args.executor:
+                command.append("--executor")
             subprocess.run(command, check=True)
         return 0
     draws = args.draws[0]
@@ -58,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
     with cluster, Client(cluster) as client:
         started = time.perf_counter()
-        result = monte_carlo(scenario, draws=draws, seed=args.seed, executor=client.get_executor(),
+        executor = client.get_executor() if args.executor else client
+        result = monte_carlo(scenario, draws=draws, seed=args.seed, executor=executor,
                              chunks=args.chunks or 8 * args.workers, keep="summary")
         seconds = time.perf_counter() - started
         workers = client.run(_peak_mib)

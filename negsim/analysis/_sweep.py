@@ -18,7 +18,7 @@ then made from the seed (:mod:`negsim.analysis._priors`), solved and reduced whe
 chunk is solved, so memory does not grow with the number of draws.
 
 Any :class:`concurrent.futures.Executor` (threads, processes, or a ``dask.distributed``
-client's executor, ``client.get_executor()``) can split a large batch into chunks.
+client, or its ``client.get_executor()``) can split a large batch into chunks.
 """
 
 from __future__ import annotations
@@ -453,11 +453,22 @@ def _pieces(parameters: Mapping[str, np.ndarray] | PriorDraws, bounds: np.ndarra
 
 
 def _submitted(executor: Executor, pieces: Iterator[Piece], args: tuple[Any, ...], window: int) -> Iterator[Any]:
-    """``_solve_chunk`` of every piece on ``executor``, in order, with at most ``window`` chunks in flight."""
+    """``_solve_chunk`` of every piece on ``executor``, in order, with at most ``window`` chunks in flight.
+
+    A ``dask.distributed.Client`` given as the executor gets the negotiation once per worker
+    (``scatter``) and each chunk a reference to it: dask keeps the last 1,000 messages to
+    and from every worker for debugging, so a negotiation sent with each chunk would stay
+    in memory 1,000 times over in the client and in each worker (about 130 MB for
+    istanbul-2025).
+    """
+    negotiation = args[0]
+    scatter = getattr(executor, "scatter", None)
+    if callable(scatter):
+        negotiation = scatter(negotiation, broadcast=True, hash=False)
     pending: deque[Any] = deque()
     try:
         for piece in pieces:
-            pending.append(executor.submit(_solve_chunk, args[0], piece, *args[1:]))
+            pending.append(executor.submit(_solve_chunk, negotiation, piece, *args[1:]))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -508,10 +519,12 @@ def solve_settings(
         Solver options (default: the negotiation's ``[solver]`` table).
     strategy : {"cfr", "reuse"}
         See :func:`negsim.analysis.batch.solve_batch`.
-    executor : concurrent.futures.Executor, optional
-        Solve the chunks with ``executor.submit`` (threads, processes, or a dask client's
-        ``client.get_executor()``), at most :data:`IN_FLIGHT` of them ahead of the one
-        being collected.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Solve the chunks with ``executor.submit`` (threads, processes, a dask client's
+        ``client.get_executor()``, or the dask ``Client`` itself), at most
+        :data:`IN_FLIGHT` of them ahead of the one being collected. Prefer the ``Client``
+        on a cluster: it sends the negotiation to each worker once, where an executor
+        sends it with every chunk and dask's message logs keep the last 1,000 copies.
     chunks : int, optional
         Least number of chunks for the executor (default: 4); more when the memory
         budget asks for smaller ones.
