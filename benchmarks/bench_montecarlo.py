@@ -3,8 +3,9 @@
 Run with ``python benchmarks/bench_montecarlo.py [--draws 10000] [--loop 200] [--seed 1]``.
 
 The batched run solves all draws with :func:`negsim.analysis.monte_carlo` (batched payoff
-evaluation; a few settings solved by batched CFR+, every other setting certified against
-the equilibria found, in batched calls). The loop solves draws one at a time exactly as a
+evaluation, then the batched, screened CFR+ of :func:`negsim.analysis.solve_game` on every
+draw; ``strategy="reuse"`` was the default before 7 December 2026 and is what the figures of
+the one-shot model in benchmarks/README.md used). The loop solves draws one at a time exactly as a
 user would without negsim's batching: compile the game for the draw's parameters and call
 :func:`negsim.analysis.solve_game`. The loop is timed on ``--loop`` evenly spaced draws and
 extrapolated linearly to all draws; on those draws the two must give the same equilibrium
